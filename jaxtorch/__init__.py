@@ -1,0 +1,108 @@
+"""jaxtorch: PyTorch's Python API on JAX. `import jaxtorch as torch`.
+
+jaxtorch turns on JAX's 64-bit types (jax_enable_x64) at import, because torch's int64 indices and
+float64 tensors need them; every jaxtorch op passes its dtype explicitly so results keep torch's
+dtypes (float32 by default). This setting is process-wide: other JAX code in the same process also
+sees 64-bit defaults (e.g. jnp.arange gives int64).
+"""
+
+import jax as _jax
+
+_jax.config.update("jax_enable_x64", True)
+
+from . import _dtype  # noqa: E402
+from ._dtype import (  # noqa: E402,F401
+    dtype, get_default_dtype, set_default_dtype, promote_types, can_cast,
+    bool_ as bool, uint8, int8, int16, uint16, int32, uint32, int64, uint64, float16, bfloat16, float32, float64,
+    complex64, complex128, float8_e4m3fn, float8_e5m2,
+)
+from ._device import device  # noqa: E402,F401
+from ._tensor import Tensor, Size, is_tensor  # noqa: E402,F401
+from . import _ops  # noqa: E402
+from ._ops._registry import FUNCTIONS as _FUNCTIONS  # noqa: E402
+from ._ops.creation import from_jax  # noqa: E402,F401
+from .autograd import grad_mode as _grad_mode  # noqa: E402
+from .autograd.grad_mode import (  # noqa: E402,F401
+    no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+)
+from . import autograd  # noqa: E402,F401
+from .random import (  # noqa: E402,F401
+    Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator,
+)
+from ._printing import set_printoptions  # noqa: E402,F401
+from . import linalg, special, return_types  # noqa: E402,F401
+from ._info import finfo, iinfo  # noqa: E402,F401
+
+globals().update(_FUNCTIONS)
+
+# dtype aliases torch exposes as attributes
+float = float32  # noqa: A001
+double = float64
+half = float16
+cfloat = complex64
+cdouble = complex128
+long = int64
+int = int32  # noqa: A001
+short = int16
+chalf = complex64
+
+__version__ = "0.1.0"
+
+
+def result_type(tensor1, tensor2):
+    from ._ops._promote import result_np
+
+    return _dtype.from_np(result_np(tensor1, tensor2))
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_complex(input):
+    return input.is_complex()
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_nonzero(input):
+    if input.numel() != 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return builtins_bool(input.item())
+
+
+import builtins as _builtins  # noqa: E402
+
+builtins_bool = _builtins.bool
+
+
+def typename(obj):
+    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
+
+
+def use_deterministic_algorithms(mode, *, warn_only=False):
+    """Accepted: XLA programs on CPU are deterministic already."""
+
+
+def are_deterministic_algorithms_enabled():
+    return False
+
+
+def set_num_threads(n):
+    """Accepted for compatibility; XLA manages its own thread pool."""
+
+
+def get_num_threads():
+    import os
+
+    return os.cpu_count() or 1
+
+
+def set_default_device(device):
+    raise NotImplementedError("jaxtorch: set_default_device is not supported yet")
+
+
+def compiled_with_cxx11_abi():
+    return True

@@ -1,0 +1,156 @@
+"""The dispatcher: run a pure jnp function on Tensors, eagerly or under a JAX trace.
+
+`apply(fn, args, static)` is the one path every op takes:
+  * Tensor arguments are unwrapped to their payloads (views re-derive themselves first);
+  * the function is run through a cached `jax.jit` (one per function and static arguments; JAX's own
+    cache then keys on shapes and dtypes), which is the fast eager path and nests into outer traces;
+  * when grad mode is on and an input requires grad, a cached jitted `jax.vjp` runs instead and its
+    vjp function (a pytree of residuals) becomes a node of the autograd tape.
+
+Functions must be module-level (they are cache keys) and pure: `fn(*arrays_or_scalars, **static)`.
+Python scalars pass as traced weak-typed values, so `x * lr` does not recompile when `lr` changes.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+
+from ..autograd import grad_mode as _gm
+from ..autograd.graph import Node
+from .._tensor import Tensor
+
+_fwd_cache: dict = {}
+_vjp_cache: dict = {}
+
+
+def _is_inexact(x) -> bool:
+    return jnp.issubdtype(x.dtype, jnp.inexact)
+
+
+def jitted(fn, static: tuple = ()):
+    """The cached jitted form of fn with static keyword arguments bound."""
+    key = (fn, static)
+    f = _fwd_cache.get(key)
+    if f is None:
+        f = jax.jit(functools.partial(fn, **dict(static))) if static else jax.jit(fn)
+        _fwd_cache[key] = f
+    return f
+
+
+def _split_outputs(out):
+    """Separate differentiable (inexact) outputs from the rest (indices, masks) for jax.vjp."""
+    if isinstance(out, tuple):
+        main = tuple(o if _is_inexact(o) else None for o in out)
+        aux = tuple(None if m is not None else o for m, o in zip(main, out))
+        return main, aux
+    if _is_inexact(out):
+        return out, None
+    return None, out
+
+
+def _bind(fn, static, diff_pos, rest):
+    kw = dict(static)
+
+    def g(*d):
+        full = list(rest)
+        for p, x in zip(diff_pos, d):
+            full[p] = x
+        return _split_outputs(fn(*full, **kw))
+
+    return g
+
+
+def _vjp_jit(fn, static, diff_pos):
+    key = (fn, static, diff_pos)
+    f = _vjp_cache.get(key)
+    if f is None:
+
+        def fwd(diff, rest):
+            return jax.vjp(_bind(fn, static, diff_pos, rest), *diff, has_aux=True)
+
+        f = _vjp_cache[key] = jax.jit(fwd)
+    return f
+
+
+@jax.jit
+def _apply_vjp(vjp_fn, ct):
+    return vjp_fn(ct)
+
+
+def vjp_as_op(*args, fn, static, diff_pos, n_args, out_mask):
+    """Backward of a node as a pure function of (primals, cotangents): dispatched through `apply`
+    when create_graph=True, so the backward pass is itself on the tape (true higher derivatives)."""
+    primals, cts = args[:n_args], args[n_args:]
+    diff = tuple(primals[p] for p in diff_pos)
+    _, vjp_fn, _ = jax.vjp(_bind(fn, static, diff_pos, primals), *diff, has_aux=True)
+    if out_mask is None:
+        ct = cts[0]
+    else:
+        it = iter(cts)
+        ct = tuple(next(it) if m else None for m in out_mask)
+    return tuple(vjp_fn(ct))
+
+
+def _merge(main, aux):
+    if isinstance(main, tuple):
+        return tuple(m if m is not None else a for m, a in zip(main, aux))
+    return main if main is not None else aux
+
+
+def apply(fn, args: tuple, static: tuple = (), name: str | None = None):
+    """Run fn on args (Tensors, Python scalars, None) and return Tensor(s)."""
+    vals = []
+    need_grad = False
+    for a in args:
+        if isinstance(a, Tensor):
+            b = a._base
+            if b is not None and a._derived_version != b._version_box[0]:
+                a._rederive()
+            vals.append(a._data)
+            if a._requires_grad:
+                need_grad = True
+        else:
+            vals.append(a)
+    if need_grad and _gm.state.enabled:
+        return _apply_recording(fn, args, vals, static, name)
+    out = jitted(fn, static)(*vals)
+    if isinstance(out, tuple):
+        return tuple(Tensor._make(o) for o in out)
+    return Tensor._make(out)
+
+
+def _apply_recording(fn, args, vals, static, name):
+    diff_pos = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a._requires_grad)
+    diff = tuple(vals[i] for i in diff_pos)
+    rest = tuple(None if i in diff_pos else v for i, v in enumerate(vals))
+    main, vjp_fn, aux = _vjp_jit(fn, static, diff_pos)(diff, rest)
+    out = _merge(main, aux)
+    tuple_out = isinstance(out, tuple)
+    if tuple_out:
+        mask = tuple(m is not None for m in main)
+        if not any(mask):
+            return tuple(Tensor._make(o) for o in out)
+    elif main is None:
+        return Tensor._make(out)
+    else:
+        mask = None
+    edges = tuple(args[i]._edge() for i in diff_pos)
+    avals = tuple(None if m is None else (m.shape, m.dtype) for m in main) if tuple_out else None
+    node = Node(name or fn.__name__, vjp_fn, edges, fn, static, diff_pos, tuple(vals), mask, avals)
+    if tuple_out:
+        res = []
+        for i, (o, m) in enumerate(zip(out, mask)):
+            t = Tensor._make(o)
+            if m:
+                t._requires_grad = True
+                t._grad_fn = node
+                t._out_idx = i
+            res.append(t)
+        return tuple(res)
+    t = Tensor._make(out)
+    t._requires_grad = True
+    t._grad_fn = node
+    return t

@@ -1,0 +1,575 @@
+"""Tensor creation, dtype/device conversion, clone and copy_."""
+
+from __future__ import annotations
+
+import builtins
+import math
+import numbers
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _dtype as _dt
+from .._device import default_device, jax_device, to_device
+from .._tensor import Size, Tensor
+from ._dispatch import apply, jitted
+from ._registry import FUNCTIONS, register
+
+
+def _finish(t: Tensor, device=None, requires_grad=False) -> Tensor:
+    if device is not None:
+        d = to_device(device)
+        if d != default_device() or d.type != "cpu":
+            t._data = jax.device_put(t._data, jax_device(d))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _np_from_data(data):
+    """numpy array + inferred torch dtype for torch.tensor's data argument."""
+    if isinstance(data, Tensor):
+        return np.asarray(data._value()), data.dtype
+    if isinstance(data, np.ndarray):
+        return data, _dt.from_np(data.dtype)
+    if isinstance(data, jax.Array):
+        return data, _dt.from_np(data.dtype)
+    if isinstance(data, np.generic):
+        return np.asarray(data), _dt.from_np(data.dtype)
+    if isinstance(data, bool):
+        return np.asarray(data), _dt.bool_
+    if isinstance(data, numbers.Integral):
+        return np.asarray(data, dtype=np.int64), _dt.int64
+    if isinstance(data, numbers.Real):
+        return np.asarray(data, dtype=np.float64), _dt.get_default_dtype()
+    if isinstance(data, numbers.Complex):
+        return np.asarray(data, dtype=np.complex128), _dt._default_complex()
+    if isinstance(data, (list, tuple)):
+        kinds = set()
+        flat = _flatten_check(data, kinds)
+        if not flat and not kinds:
+            return np.asarray(data, dtype=np.float32).reshape(_nested_shape(data)), _dt.get_default_dtype()
+        if "t" in kinds:
+            # a list holding tensors: each element keeps its dtype; promote them
+            arr = np.asarray([np.asarray(x._value()) if isinstance(x, Tensor) else x for x in flat])
+            d = None
+            for x in flat:
+                xd = x.dtype if isinstance(x, Tensor) else _dt.scalar_dtype(x)
+                d = xd if d is None else _dt.promote_types(d, xd)
+            return arr.reshape(_nested_shape(data)), d
+        if "c" in kinds:
+            d, npd = _dt._default_complex(), np.complex128
+        elif "f" in kinds:
+            d, npd = _dt.get_default_dtype(), np.float64
+        elif "i" in kinds:
+            d, npd = _dt.int64, np.int64
+        else:
+            d, npd = _dt.bool_, np.bool_
+        return np.asarray(flat, dtype=npd).reshape(_nested_shape(data)), d
+    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _nested_shape(data):
+    shape = []
+    while isinstance(data, (list, tuple)):
+        shape.append(len(data))
+        if not data:
+            break
+        data = data[0]
+    if isinstance(data, Tensor):
+        shape.extend(data.shape)
+    elif isinstance(data, np.ndarray):
+        shape.extend(data.shape)
+    return tuple(shape)
+
+
+def _flatten_check(data, kinds, depth=0, expect=None):
+    out = []
+    if depth == 0:
+        expect = _nested_shape(data)
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            if depth + 1 >= len(expect) or len(x) != expect[depth + 1]:
+                raise ValueError(f"expected sequence of length {expect[depth + 1] if depth + 1 < len(expect) else 0} "
+                                 f"at dim {depth + 1} (got {len(x)})")
+            out.extend(_flatten_check(x, kinds, depth + 1, expect))
+        elif isinstance(x, Tensor) or isinstance(x, np.ndarray):
+            kinds.add("t")
+            if isinstance(x, np.ndarray):
+                x = Tensor._make(jnp.asarray(x))
+            out.append(x)
+        elif isinstance(x, bool) or isinstance(x, np.bool_):
+            kinds.add("b")
+            out.append(bool(x))
+        elif isinstance(x, numbers.Integral):
+            kinds.add("i")
+            out.append(int(x))
+        elif isinstance(x, numbers.Real):
+            kinds.add("f")
+            out.append(float(x))
+        elif isinstance(x, numbers.Complex):
+            kinds.add("c")
+            out.append(complex(x))
+        else:
+            raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
+    if "t" in kinds and len(kinds) > 1:
+        out = [x if isinstance(x, Tensor) else Tensor._make(jnp.asarray(x)) for x in out]
+    return out
+
+
+def _to_array(np_arr, d: _dt.dtype):
+    return jnp.asarray(np_arr, dtype=d.np)
+
+
+@register(method=False)
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    arr, inferred = _np_from_data(data)
+    d = _dt.to_dtype(dtype) if dtype is not None else inferred
+    t = Tensor._make(_to_array(arr, d))
+    return _finish(t, device, requires_grad)
+
+
+@register(method=False)
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    if isinstance(data, Tensor):
+        t = data if dtype is None or data.dtype == _dt.to_dtype(dtype) else data.to(dtype)
+        return t if device is None else t.to(device)
+    return tensor(data, dtype=dtype, device=device)
+
+
+@register(method=False)
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
+    t = as_tensor(obj, dtype=dtype, device=device)
+    if copy and t is obj:
+        t = t.clone()
+    return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+@register(method=False)
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    _dt.from_np(ndarray.dtype)
+    return Tensor._make(jnp.asarray(ndarray))
+
+
+def from_jax(array) -> Tensor:
+    """Wrap a jax.Array (zero-copy) as a Tensor."""
+    return Tensor._make(jnp.asarray(array))
+
+
+def _size_args(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = int(s.item())
+        if not isinstance(s, numbers.Integral):
+            raise TypeError(f"empty(): argument 'size' must be tuple of ints, but found element of type "
+                            f"{type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def _full_impl(value, *, shape, dtype):
+    return jnp.full(shape, value, dtype)
+
+
+def _zeros_impl(*, shape, dtype):
+    return jnp.zeros(shape, dtype)
+
+
+def _ones_impl(*, shape, dtype):
+    return jnp.ones(shape, dtype)
+
+
+def _fill(shape, dtype, value, device, requires_grad):
+    d = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    if value == 0 and not isinstance(value, Tensor):
+        arr = jitted(_zeros_impl, (("shape", shape), ("dtype", d.np)))()
+    elif value == 1 and not isinstance(value, Tensor):
+        arr = jitted(_ones_impl, (("shape", shape), ("dtype", d.np)))()
+    else:
+        arr = jitted(_full_impl, (("shape", shape), ("dtype", d.np)))(value)
+    return _finish(Tensor._make(arr), device, requires_grad)
+
+
+@register(method=False)
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    return _fill(_size_args(size), dtype, 0, device, requires_grad)
+
+
+@register(method=False)
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    return _fill(_size_args(size), dtype, 1, device, requires_grad)
+
+
+@register(method=False)
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+          memory_format=None):
+    # JAX has no uninitialised memory: empty() is zeros(), which is a valid "arbitrary" content.
+    return _fill(_size_args(size), dtype, 0, device, requires_grad)
+
+
+@register(method=False)
+def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False, **kw):
+    return _fill(_size_args((size,)), dtype, 0, device, requires_grad)
+
+
+@register(method=False)
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw):
+    if dtype is None:
+        if isinstance(fill_value, Tensor):
+            dtype = fill_value.dtype
+        else:
+            dtype = _dt.scalar_dtype(fill_value)
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return _fill(_size_args((size,)) if not isinstance(size, int) else (size,), dtype, fill_value, device,
+                 requires_grad)
+
+
+def _like(name, value):
+    def op(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+        d = dtype if dtype is not None else input.dtype
+        return _fill(tuple(input.shape), d, value, device, requires_grad)
+
+    op.__name__ = name
+    register(name, method=False)(op)
+    return op
+
+
+zeros_like = _like("zeros_like", 0)
+ones_like = _like("ones_like", 1)
+empty_like = _like("empty_like", 0)
+
+
+@register(method=False)
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    d = dtype if dtype is not None else input.dtype
+    return _fill(tuple(input.shape), d, fill_value, device, requires_grad)
+
+
+def _arange_impl(start, step, *, n, dtype):
+    return (start + step * jnp.arange(n, dtype=dtype if jnp.issubdtype(dtype, jnp.integer) else jnp.float64)
+            ).astype(dtype)
+
+
+@register(method=False)
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0 and end != start:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dtype = _dt.int64 if all(isinstance(v, numbers.Integral) for v in vals) else _dt.get_default_dtype()
+    d = _dt.to_dtype(dtype)
+    n = builtins.max(0, math.ceil((end - start) / step))
+    if d.is_floating_point:
+        # torch computes float aranges in double then casts, which this matches
+        arr = jitted(_arange_impl, (("n", n), ("dtype", d.np)))(float(start), float(step))
+    else:
+        arr = jitted(_arange_impl, (("n", n), ("dtype", d.np)))(start, step)
+    return _finish(Tensor._make(arr), device, requires_grad)
+
+
+@register(method=False)
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, **kw):
+    if end is None:
+        start, end = 0, start
+    n = int(math.floor((end - start) / step)) + 1
+    d = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    arr = jitted(_arange_impl, (("n", n), ("dtype", d.np)))(float(start), float(step))
+    return _finish(Tensor._make(arr), device, requires_grad)
+
+
+def _linspace_impl(start, end, *, steps, dtype):
+    if steps == 1:
+        return jnp.full((1,), start, dtype)
+    # torch's formula: the first half counts up from start, the second half down from end
+    step = (end - start) / (steps - 1)
+    i = jnp.arange(steps, dtype=jnp.float64 if dtype == jnp.float64 else jnp.float32)
+    half = steps // 2
+    up = start + step * i
+    down = end - step * (steps - 1 - i)
+    return jnp.where(i < half, up, down).astype(dtype)
+
+
+@register(method=False)
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    start = start.item() if isinstance(start, Tensor) else start
+    end = end.item() if isinstance(end, Tensor) else end
+    d = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    if steps == 0:
+        return _fill((0,), d, 0, device, requires_grad)
+    comp = d.np if d.is_floating_point else np.dtype(np.float64)
+    arr = jitted(_linspace_impl, (("steps", int(steps)), ("dtype", comp)))(start, end)
+    if not d.is_floating_point:
+        arr = arr.astype(d.np)
+    return _finish(Tensor._make(arr), device, requires_grad)
+
+
+@register(method=False)
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False, **kw):
+    d = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    lin = linspace(start, end, steps, dtype=_dt.float64)
+    return _finish(Tensor._make(jnp.power(base, lin._data).astype(d.np)), device, requires_grad)
+
+
+def _eye_impl(*, n, m, dtype):
+    return jnp.eye(n, m, dtype=dtype)
+
+
+@register(method=False)
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    d = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    m = n if m is None else m
+    arr = jitted(_eye_impl, (("n", int(n)), ("m", int(m)), ("dtype", d.np)))()
+    return _finish(Tensor._make(arr), device, requires_grad)
+
+
+@register(method=False)
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, **kw):
+    r, c = np.tril_indices(row, offset, col)
+    return tensor(np.stack([r, c]).astype(np.int64), dtype=dtype or _dt.int64, device=device)
+
+
+@register(method=False)
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, **kw):
+    r, c = np.triu_indices(row, offset, col)
+    return tensor(np.stack([r, c]).astype(np.int64), dtype=dtype or _dt.int64, device=device)
+
+
+def _complex_impl(re, im):
+    return lax_complex(re, im)
+
+
+def lax_complex(re, im):
+    return jax.lax.complex(re, im)
+
+
+@register(method=False)
+def complex(real, imag, *, out=None):
+    if real.dtype != imag.dtype:
+        raise RuntimeError(f"Expected object of scalar type {real.dtype} but got scalar type {imag.dtype} for "
+                           "second argument")
+    return apply(_complex_impl, (real, imag), (), "complex")
+
+
+def _polar_impl(a, t):
+    return jax.lax.complex(a * jnp.cos(t), a * jnp.sin(t))
+
+
+@register(method=False)
+def polar(abs, angle, *, out=None):
+    return apply(_polar_impl, (abs, angle), (), "polar")
+
+
+# ---------------------------------------------------------------------------------------------
+# Tensor.new_*
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, **kw):
+    return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
+
+
+def _new_fill(value):
+    def fn(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+        return _fill(_size_args(size), dtype or self.dtype, value, device, requires_grad)
+
+    return fn
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, **kw):
+    return _fill(_size_args((size,)), dtype or self.dtype, fill_value, device, requires_grad)
+
+
+Tensor.new_tensor = _new_tensor
+Tensor.new_zeros = _new_fill(0)
+Tensor.new_ones = _new_fill(1)
+Tensor.new_empty = _new_fill(0)
+Tensor.new_full = _new_full
+
+
+# ---------------------------------------------------------------------------------------------
+# conversion
+
+
+def _convert_impl(x, *, dtype):
+    if jnp.issubdtype(x.dtype, jnp.complexfloating) and not jnp.issubdtype(dtype, jnp.complexfloating):
+        x = jnp.real(x)
+    return x.astype(dtype)
+
+
+def convert(t: Tensor, d: _dt.dtype) -> Tensor:
+    if t._data.dtype == d.np:
+        return t
+    return apply(_convert_impl, (t,), (("dtype", d.np),), "to_copy")
+
+
+def _parse_to(args, kwargs):
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    kwargs.pop("non_blocking", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("memory_format", None)
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, _dt.dtype):
+            dtype = a
+        elif isinstance(a, bool):
+            pass
+        elif a is not None:
+            device = a
+    if kwargs:
+        raise TypeError(f"to() received an invalid combination of arguments: {sorted(kwargs)}")
+    return dtype, device, copy
+
+
+def _to(self, *args, **kwargs):
+    dtype, device, copy = _parse_to(args, dict(kwargs))
+    t = self
+    if dtype is not None:
+        t = convert(t, _dt.to_dtype(dtype))
+    if device is not None:
+        d = to_device(device)
+        jd = jax_device(d)
+        data = t._value()
+        if not isinstance(data, jax.core.Tracer) and jd not in data.devices():
+            moved = apply(_device_put_impl, (t,), (("device", jd),), "to_copy")
+            t = moved
+    if copy and t is self:
+        t = t.clone()
+    return t
+
+
+def _device_put_impl(x, *, device):
+    return jax.device_put(x, device)
+
+
+Tensor.to = _to
+
+
+def _dtype_method(d):
+    def fn(self, memory_format=None):
+        return convert(self, d)
+
+    return fn
+
+
+for _name, _d in (("float", _dt.float32), ("double", _dt.float64), ("half", _dt.float16), ("bfloat16", _dt.bfloat16),
+                  ("long", _dt.int64), ("int", _dt.int32), ("short", _dt.int16), ("char", _dt.int8),
+                  ("byte", _dt.uint8), ("bool", _dt.bool_), ("cfloat", _dt.complex64), ("cdouble", _dt.complex128)):
+    setattr(Tensor, _name, _dtype_method(_d))
+
+
+def _type(self, dtype=None, non_blocking=False, **kw):
+    if dtype is None:
+        names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+                 "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                 "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+        return f"torch.{names.get(self.dtype.name, self.dtype.name)}Tensor"
+    if isinstance(dtype, str):
+        table = {"torch.FloatTensor": _dt.float32, "torch.DoubleTensor": _dt.float64, "torch.LongTensor": _dt.int64,
+                 "torch.IntTensor": _dt.int32, "torch.HalfTensor": _dt.float16, "torch.BoolTensor": _dt.bool_,
+                 "torch.ByteTensor": _dt.uint8}
+        dtype = table.get(dtype, dtype)
+    return convert(self, _dt.to_dtype(dtype))
+
+
+Tensor.type = _type
+Tensor.type_as = lambda self, other: convert(self, other.dtype)
+
+
+def _cpu(self, memory_format=None):
+    return _to(self, "cpu")
+
+
+def _cuda(self, device=None, non_blocking=False, memory_format=None):
+    return _to(self, "cuda" if device is None else (f"cuda:{device}" if isinstance(device, int) else device))
+
+
+Tensor.cpu = _cpu
+Tensor.cuda = _cuda
+
+
+def _clone_impl(x):
+    return x + jnp.zeros((), x.dtype) if x.dtype != jnp.bool_ else x
+
+
+def _identity_impl(x):
+    return x
+
+
+@register()
+def clone(input, *, memory_format=None):
+    return apply(_identity_impl, (input,), (), "clone")
+
+
+def _copy_impl(dst, src, *, dtype):
+    return jnp.broadcast_to(src.astype(dtype) if not jnp.issubdtype(src.dtype, jnp.complexfloating)
+                            or jnp.issubdtype(dtype, jnp.complexfloating) else jnp.real(src).astype(dtype),
+                            dst.shape)
+
+
+def _copy_(self, src, non_blocking=False):
+    if not isinstance(src, Tensor):
+        src = tensor(src, dtype=self.dtype)
+    try:
+        np.broadcast_shapes(tuple(src.shape), tuple(self.shape))
+        if len(src.shape) > len(self.shape) or np.broadcast_shapes(tuple(src.shape), tuple(self.shape)) != tuple(
+                self.shape):
+            raise ValueError
+    except ValueError:
+        raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                           f"{list(np.broadcast_shapes(tuple(src.shape), tuple(self.shape)))}"
+                           if _broadcastable(src.shape, self.shape) else
+                           f"The size of tensor a ({self.shape[-1] if self.ndim else 1}) must match the size of "
+                           f"tensor b ({src.shape[-1] if src.ndim else 1}) at non-singleton dimension "
+                           f"{self.ndim - 1 if self.ndim else 0}") from None
+    new = apply(_copy_impl, (self, src), (("dtype", self._data.dtype),), "copy")
+    return self._inplace_assign(new, "copy")
+
+
+def _broadcastable(a, b):
+    try:
+        np.broadcast_shapes(tuple(a), tuple(b))
+        return True
+    except ValueError:
+        return False
+
+
+Tensor.copy_ = _copy_
+
+
+def _fill_impl(x, v, *, dtype):
+    return jnp.full(x.shape, v, dtype)
+
+
+def _fill_(self, value):
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions.")
+    new = apply(_fill_impl, (self, value), (("dtype", self._data.dtype),), "fill")
+    return self._inplace_assign(new, "fill")
+
+
+def _zero_(self):
+    return _fill_(self, 0)
+
+
+Tensor.fill_ = _fill_
+Tensor.zero_ = _zero_
+FUNCTIONS["fill"] = lambda input, value: _fill_(input.clone(), value)
+FUNCTIONS["fill_"] = _fill_
+FUNCTIONS["zero_"] = _zero_

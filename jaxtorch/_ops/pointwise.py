@@ -1,0 +1,757 @@
+"""Pointwise ops: unary math, binary arithmetic, comparisons, logical and ternary ops.
+
+Each op is one pure jnp function plus a promotion kind:
+  same    result dtype = promoted input dtype (int stays int)
+  float   ints/bool are computed in the default float dtype (torch's "int to float" ops)
+  bool    result is bool (comparisons, predicates)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+from jax.scipy import special as jsp
+
+from .. import _dtype as _dt
+from .._tensor import Tensor
+from ._dispatch import apply
+from ._promote import result_np, to_float_np
+from ._registry import FUNCTIONS, NAMESPACES, register
+from ._checks import broadcast_error
+
+
+def _c(x, dtype):
+    """Cast an operand (array, tracer or Python scalar) to dtype inside a traced function."""
+    return lax.convert_element_type(x, dtype) if x is not None else None
+
+
+# ---------------------------------------------------------------------------------------------
+# unary
+
+@jax.custom_jvp
+def _abs_torch(x):
+    return jnp.abs(x)
+
+
+@_abs_torch.defjvp
+def _abs_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return jnp.abs(x), t * jnp.sign(x)  # torch's abs has zero gradient at 0
+
+
+def _relu(x):
+    return jnp.where(x > 0, x, jnp.zeros((), x.dtype))
+
+
+def _sigmoid(x):
+    return jax.nn.sigmoid(x)
+
+
+def _rsqrt(x):
+    return lax.rsqrt(x)
+
+
+def _frac(x):
+    return x - jnp.trunc(x)
+
+
+def _logit(x, eps=None):
+    if eps is not None:
+        x = jnp.clip(x, eps, 1 - eps)
+    return jnp.log(x / (1 - x))
+
+
+def _sinc(x):
+    return jnp.sinc(x)
+
+
+def _erfinv(x):
+    return jsp.erfinv(x)
+
+
+def _reciprocal(x):
+    return 1 / x
+
+
+def _sign(x):
+    if x.dtype == jnp.bool_:
+        return x
+    return jnp.sign(x)
+
+
+def _square(x):
+    return x * x
+
+
+def _exp2(x):
+    return jnp.exp2(x)
+
+
+def _angle(x):
+    if jnp.issubdtype(x.dtype, jnp.complexfloating):
+        return jnp.angle(x)
+    return jnp.where(x < 0, jnp.asarray(math.pi, x.dtype), jnp.zeros((), x.dtype)) + jnp.where(jnp.isnan(x), x, 0)
+
+
+def _mvlgamma(x, p):
+    return jsp.multigammaln(x, p)
+
+
+def _i0(x):
+    return jnp.i0(x)
+
+
+def _positive(x):
+    return x
+
+
+def _bitwise_not(x):
+    return jnp.invert(x)
+
+
+def _logical_not(x):
+    return jnp.logical_not(x)
+
+
+_UNARY_FLOAT = {
+    "sin": jnp.sin, "cos": jnp.cos, "tan": jnp.tan, "asin": jnp.arcsin, "acos": jnp.arccos, "atan": jnp.arctan,
+    "sinh": jnp.sinh, "cosh": jnp.cosh, "tanh": jnp.tanh, "asinh": jnp.arcsinh, "acosh": jnp.arccosh,
+    "atanh": jnp.arctanh, "exp": jnp.exp, "exp2": _exp2, "expm1": jnp.expm1, "log": jnp.log, "log2": jnp.log2,
+    "log10": jnp.log10, "log1p": jnp.log1p, "sqrt": jnp.sqrt, "rsqrt": _rsqrt, "sigmoid": _sigmoid,
+    "erf": jsp.erf, "erfc": jsp.erfc, "erfinv": _erfinv, "lgamma": jsp.gammaln, "digamma": jsp.digamma,
+    "reciprocal": _reciprocal, "sinc": _sinc, "deg2rad": jnp.deg2rad, "rad2deg": jnp.rad2deg, "i0": _i0,
+    "angle": _angle,
+}
+_UNARY_ALIASES = {"asin": ("arcsin",), "acos": ("arccos",), "atan": ("arctan",), "asinh": ("arcsinh",),
+                  "acosh": ("arccosh",), "atanh": ("arctanh",)}
+_UNARY_SAME = {
+    "neg": jnp.negative, "abs": _abs_torch, "sign": _sign, "sgn": _sign, "floor": jnp.floor, "ceil": jnp.ceil,
+    "trunc": jnp.trunc, "frac": _frac, "square": _square, "relu": _relu, "positive": _positive,
+    "conj_physical": jnp.conj,
+}
+_SAME_ALIASES = {"neg": ("negative",), "abs": ("absolute",), "trunc": ("fix",)}
+_INT_IDENTITY = {"floor", "ceil", "trunc", "round"}  # on integers these return the input unchanged
+
+
+def _unary_impl(jfn):
+    def impl(x, *, dtype):
+        return jfn(_c(x, dtype))
+
+    impl.__name__ = getattr(jfn, "__name__", "unary").lstrip("_")
+    return impl
+
+
+def _def_unary(name, jfn, floating):
+    impl = _unary_impl(jfn)
+    impl.__name__ = name
+
+    if floating:
+        def op(input, *, out=None):
+            return apply(impl, (input,), (("dtype", to_float_np(input._data.dtype)),), name)
+    else:
+        int_identity = name in _INT_IDENTITY
+
+        def op(input, *, out=None):
+            d = input._data.dtype
+            if int_identity and not jnp.issubdtype(d, jnp.inexact):
+                return input.clone()
+            return apply(impl, (input,), (("dtype", d),), name)
+
+    op.__name__ = name
+    aliases = _UNARY_ALIASES.get(name, ()) + _SAME_ALIASES.get(name, ())
+    register(name, inplace=True, aliases=aliases)(op)
+    return op
+
+
+for _n, _f in _UNARY_FLOAT.items():
+    _def_unary(_n, _f, True)
+for _n, _f in _UNARY_SAME.items():
+    _def_unary(_n, _f, False)
+Tensor.__neg__ = Tensor.neg
+Tensor.__abs__ = Tensor.abs
+Tensor.__pos__ = Tensor.positive
+NAMESPACES.setdefault("special", {}).update(
+    {"expit": FUNCTIONS["sigmoid"], "erf": FUNCTIONS["erf"], "erfc": FUNCTIONS["erfc"],
+     "erfinv": FUNCTIONS["erfinv"], "exp2": FUNCTIONS["exp2"], "expm1": FUNCTIONS["expm1"],
+     "log1p": FUNCTIONS["log1p"], "gammaln": FUNCTIONS["lgamma"], "digamma": FUNCTIONS["digamma"],
+     "psi": FUNCTIONS["digamma"], "sinc": FUNCTIONS["sinc"], "i0": FUNCTIONS["i0"]})
+
+
+def _round_impl(x, *, decimals):
+    if decimals == 0:
+        return jnp.round(x)
+    return jnp.round(x, decimals)
+
+
+@register(inplace=True)
+def round(input, *, decimals=0, out=None):
+    if not jnp.issubdtype(input._data.dtype, jnp.inexact):
+        return input.clone()
+    return apply(_round_impl, (input,), (("decimals", int(decimals)),), "round")
+
+
+def _logit_impl(x, *, dtype, eps):
+    return _logit(_c(x, dtype), eps)
+
+
+@register(inplace=True)
+def logit(input, eps=None, *, out=None):
+    return apply(_logit_impl, (input,), (("dtype", to_float_np(input._data.dtype)), ("eps", eps)), "logit")
+
+
+def _nan_to_num_impl(x, *, nan, posinf, neginf):
+    return jnp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+@register(inplace=True)
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    if not jnp.issubdtype(input._data.dtype, jnp.inexact):
+        return input.clone()
+    return apply(_nan_to_num_impl, (input,), (("nan", nan), ("posinf", posinf), ("neginf", neginf)), "nan_to_num")
+
+
+def _pred_impl(jfn):
+    def impl(x):
+        return jfn(x)
+
+    return impl
+
+
+for _n, _f in {"isnan": jnp.isnan, "isinf": jnp.isinf, "isfinite": jnp.isfinite, "isposinf": jnp.isposinf,
+               "isneginf": jnp.isneginf, "signbit": jnp.signbit, "isreal": jnp.isreal,
+               "logical_not": _logical_not}.items():
+    _impl = _pred_impl(_f)
+    _impl.__name__ = _n
+
+    def _pred(input, *, out=None, _impl=_impl, _n=_n):
+        return apply(_impl, (input,), (), _n)
+
+    _pred.__name__ = _n
+    register(_n, inplace=_n == "logical_not")(_pred)
+
+
+def _bitwise_not_impl(x):
+    return jnp.invert(x)
+
+
+@register(inplace=True)
+def bitwise_not(input, *, out=None):
+    if jnp.issubdtype(input._data.dtype, jnp.inexact):
+        raise RuntimeError(f'"bitwise_not_cpu" not implemented for \'{_type_name(input)}\'')
+    return apply(_bitwise_not_impl, (input,), (), "bitwise_not")
+
+
+Tensor.__invert__ = Tensor.bitwise_not
+
+
+def _type_name(t):
+    from ._registry import _dt_name
+
+    return _dt_name(t.dtype)
+
+
+def _mvlgamma_impl(x, *, p):
+    return jsp.multigammaln(x, p)
+
+
+@register(inplace=True)
+def mvlgamma(input, p):
+    return apply(_mvlgamma_impl, (input,), (("p", int(p)),), "mvlgamma")
+
+
+def _polygamma_impl(x, *, n, dtype):
+    return jsp.polygamma(n, _c(x, dtype))
+
+
+@register(inplace=False)
+def polygamma(n, input, *, out=None):
+    return apply(_polygamma_impl, (input,), (("n", int(n)), ("dtype", to_float_np(input._data.dtype))), "polygamma")
+
+
+def _tensor_polygamma(self, n):
+    return polygamma(n, self)
+
+
+Tensor.polygamma = _tensor_polygamma
+
+
+# ---------------------------------------------------------------------------------------------
+# binary
+
+
+def _operand_check(a, b, name):
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(a).__name__}")
+    for x in (a, b):
+        if not isinstance(x, (Tensor, numbers.Number)) and x is not None:
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(x).__name__}")
+
+
+def _binary_apply(impl, a, b, static, name):
+    try:
+        return apply(impl, (a, b), static, name)
+    except (TypeError, ValueError) as e:
+        broadcast_error(a, b, e)
+        raise
+
+
+def _def_binary(name, jfn, kind="same", aliases=(), dunders=(), rdunders=(), inplace=True, int_only=False,
+                no_bool=False):
+    def impl(a, b, *, dtype):
+        return jfn(_c(a, dtype), _c(b, dtype))
+
+    impl.__name__ = name
+
+    def op(input, other, *, out=None):
+        if not isinstance(other, Tensor) and not isinstance(other, numbers.Number):
+            if isinstance(other, (list, tuple, np.ndarray)):
+                from .creation import tensor as _tensor
+
+                other = _tensor(other)
+            else:
+                return NotImplemented
+        d = result_np(input, other)
+        if kind == "float":
+            d = to_float_np(d)
+        elif int_only and jnp.issubdtype(d, jnp.inexact):
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'{_dt.from_np(d).name.capitalize()}\'')
+        elif no_bool and d == np.bool_:
+            raise RuntimeError(f"{name}: Subtraction, the `-` operator, with two bool tensors is not supported. "
+                               "Use the `^` or `logical_xor()` operator instead.")
+        return _binary_apply(impl, input, other, (("dtype", d),), name)
+
+    op.__name__ = name
+    register(name, inplace=inplace, aliases=aliases, dunders=dunders)(op)
+
+    def rop(self, other):
+        return op(other, self) if isinstance(other, numbers.Number) else NotImplemented
+
+    for rd in rdunders:
+        setattr(Tensor, rd, rop)
+    return op
+
+
+def _add_alpha_impl(a, b, alpha, *, dtype):
+    return _c(a, dtype) + _c(alpha, dtype) * _c(b, dtype)
+
+
+def _add_impl(a, b, *, dtype):
+    return _c(a, dtype) + _c(b, dtype)
+
+
+def _sub_impl(a, b, *, dtype):
+    return _c(a, dtype) - _c(b, dtype)
+
+
+def _sub_alpha_impl(a, b, alpha, *, dtype):
+    return _c(a, dtype) - _c(alpha, dtype) * _c(b, dtype)
+
+
+def _coerce_other(other):
+    if isinstance(other, (list, tuple, np.ndarray)):
+        from .creation import tensor as _tensor
+
+        return _tensor(other)
+    return other
+
+
+def _check_alpha(alpha, d):
+    if isinstance(alpha, float) and not jnp.issubdtype(d, jnp.inexact):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if isinstance(alpha, bool) is False and d == np.bool_ and alpha != 1:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+
+
+@register(inplace=True, dunders=("__add__",))
+def add(input, other, *, alpha=1, out=None):
+    other = _coerce_other(other)
+    if not isinstance(other, (Tensor, numbers.Number)):
+        return NotImplemented
+    d = result_np(input, other)
+    if alpha != 1:
+        _check_alpha(alpha, d)
+        try:
+            return apply(_add_alpha_impl, (input, other, alpha), (("dtype", d),), "add")
+        except (TypeError, ValueError) as e:
+            broadcast_error(input, other, e)
+            raise
+    return _binary_apply(_add_impl, input, other, (("dtype", d),), "add")
+
+
+@register(inplace=True, dunders=("__sub__",), aliases=("subtract",))
+def sub(input, other, *, alpha=1, out=None):
+    other = _coerce_other(other)
+    if not isinstance(other, (Tensor, numbers.Number)):
+        return NotImplemented
+    d = result_np(input, other)
+    if d == np.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if alpha != 1:
+        _check_alpha(alpha, d)
+        try:
+            return apply(_sub_alpha_impl, (input, other, alpha), (("dtype", d),), "sub")
+        except (TypeError, ValueError) as e:
+            broadcast_error(input, other, e)
+            raise
+    return _binary_apply(_sub_impl, input, other, (("dtype", d),), "sub")
+
+
+Tensor.__radd__ = lambda self, other: add(self, other) if isinstance(other, numbers.Number) else NotImplemented
+Tensor.__iadd__ = lambda self, other: self.add_(other)
+Tensor.__isub__ = lambda self, other: self.sub_(other)
+
+
+def _rsub(self, other):
+    return sub(other, self) if isinstance(other, numbers.Number) else NotImplemented
+
+
+Tensor.__rsub__ = _rsub
+
+
+@register(function=True, method=False)
+def rsub(input, other, *, alpha=1):
+    return sub(other, input, alpha=alpha)
+
+
+mul = _def_binary("mul", jnp.multiply, aliases=("multiply",), dunders=("__mul__",), rdunders=("__rmul__",))
+Tensor.__imul__ = lambda self, other: self.mul_(other)
+
+
+def _true_div(a, b):
+    return a / b
+
+
+def _trunc_div(a, b):
+    if jnp.issubdtype(a.dtype, jnp.integer):
+        return lax.div(a, b)
+    return jnp.trunc(a / b)
+
+
+def _floor_div(a, b):
+    return jnp.floor_divide(a, b)
+
+
+def _div_float_impl(a, b, *, dtype):
+    return _c(a, dtype) / _c(b, dtype)
+
+
+def _div_mode_impl(a, b, *, dtype, mode):
+    a, b = _c(a, dtype), _c(b, dtype)
+    return _trunc_div(a, b) if mode == "trunc" else _floor_div(a, b)
+
+
+@register(inplace=True, dunders=("__truediv__",), aliases=("divide",))
+def div(input, other, *, rounding_mode=None, out=None):
+    other = _coerce_other(other)
+    if not isinstance(other, (Tensor, numbers.Number)):
+        return NotImplemented
+    d = result_np(input, other)
+    if rounding_mode is None:
+        return _binary_apply(_div_float_impl, input, other, (("dtype", to_float_np(d)),), "div")
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
+    return _binary_apply(_div_mode_impl, input, other, (("dtype", d), ("mode", rounding_mode)), "div")
+
+
+@register(inplace=True)
+def true_divide(input, other, *, out=None):
+    return div(input, other)
+
+
+Tensor.__rtruediv__ = lambda self, other: div(other, self) if isinstance(other, numbers.Number) else NotImplemented
+Tensor.__itruediv__ = lambda self, other: self.div_(other)
+
+
+@register(inplace=True, dunders=("__floordiv__",))
+def floor_divide(input, other, *, out=None):
+    return div(input, other, rounding_mode="floor")
+
+
+Tensor.__rfloordiv__ = lambda self, o: floor_divide(o, self) if isinstance(o, numbers.Number) else NotImplemented
+Tensor.__ifloordiv__ = lambda self, other: self.floor_divide_(other)
+
+remainder = _def_binary("remainder", jnp.remainder, dunders=("__mod__",), rdunders=("__rmod__",))
+Tensor.__imod__ = lambda self, other: self.remainder_(other)
+fmod = _def_binary("fmod", jnp.fmod)
+maximum = _def_binary("maximum", jnp.maximum, inplace=False)
+minimum = _def_binary("minimum", jnp.minimum, inplace=False)
+fmax = _def_binary("fmax", jnp.fmax, inplace=False)
+fmin = _def_binary("fmin", jnp.fmin, inplace=False)
+atan2 = _def_binary("atan2", jnp.arctan2, kind="float", aliases=("arctan2",))
+hypot = _def_binary("hypot", jnp.hypot, kind="float")
+copysign = _def_binary("copysign", jnp.copysign, kind="float")
+logaddexp = _def_binary("logaddexp", jnp.logaddexp, kind="float", inplace=False)
+logaddexp2 = _def_binary("logaddexp2", jnp.logaddexp2, kind="float", inplace=False)
+nextafter = _def_binary("nextafter", jnp.nextafter)
+bitwise_and = _def_binary("bitwise_and", jnp.bitwise_and, dunders=("__and__",), rdunders=("__rand__",), int_only=True)
+bitwise_or = _def_binary("bitwise_or", jnp.bitwise_or, dunders=("__or__",), rdunders=("__ror__",), int_only=True)
+bitwise_xor = _def_binary("bitwise_xor", jnp.bitwise_xor, dunders=("__xor__",), rdunders=("__rxor__",),
+                          int_only=True)
+bitwise_left_shift = _def_binary("bitwise_left_shift", jnp.left_shift, dunders=("__lshift__",), int_only=True)
+bitwise_right_shift = _def_binary("bitwise_right_shift", jnp.right_shift, dunders=("__rshift__",), int_only=True)
+gcd = _def_binary("gcd", jnp.gcd, int_only=True)
+lcm = _def_binary("lcm", jnp.lcm, int_only=True)
+Tensor.__iand__ = lambda self, o: self.bitwise_and_(o)
+Tensor.__ior__ = lambda self, o: self.bitwise_or_(o)
+Tensor.__ixor__ = lambda self, o: self.bitwise_xor_(o)
+
+
+def _xlogy(x, y):
+    return jsp.xlogy(x, y)
+
+
+def _heaviside(x, v):
+    return jnp.where(x == 0, v, jnp.where(x > 0, jnp.ones((), x.dtype), jnp.zeros((), x.dtype)))
+
+
+xlogy = _def_binary("xlogy", _xlogy, kind="float")
+heaviside = _def_binary("heaviside", _heaviside)
+NAMESPACES.setdefault("special", {})["xlogy"] = FUNCTIONS["xlogy"]
+
+
+def _float_power_impl(a, b):
+    return jnp.power(a, b)
+
+
+@register(inplace=True)
+def float_power(input, exponent, *, out=None):
+    cplx = any(isinstance(x, Tensor) and x.is_complex() or isinstance(x, complex) for x in (input, exponent))
+    d = np.complex128 if cplx else np.float64
+    return _binary_apply(_def_cast_impl(_float_power_impl), input, exponent, (("dtype", np.dtype(d)),), "float_power")
+
+
+_cast_impls: dict = {}
+
+
+def _def_cast_impl(jfn):
+    impl = _cast_impls.get(jfn)
+    if impl is None:
+        def impl(a, b, *, dtype):
+            return jfn(_c(a, dtype), _c(b, dtype))
+
+        impl.__name__ = jfn.__name__.lstrip("_")
+        _cast_impls[jfn] = impl
+    return impl
+
+
+def _pow_static_impl(a, *, dtype, exponent):
+    a = _c(a, dtype)
+    if isinstance(exponent, int) and not isinstance(exponent, bool):
+        if exponent >= 0 or jnp.issubdtype(dtype, jnp.inexact):
+            return lax.integer_pow(a, exponent)
+    return jnp.power(a, jnp.asarray(exponent, dtype))
+
+
+def _pow_impl(a, b, *, dtype):
+    return jnp.power(_c(a, dtype), _c(b, dtype))
+
+
+@register(inplace=True, dunders=("__pow__",))
+def pow(input, exponent, *, out=None):
+    exponent = _coerce_other(exponent)
+    if isinstance(input, numbers.Number):
+        d = result_np(input, exponent)
+        return _binary_apply(_pow_impl, input, exponent, (("dtype", d),), "pow")
+    if isinstance(exponent, numbers.Number) and not isinstance(exponent, bool):
+        d = result_np(input, exponent)
+        if isinstance(exponent, int) and exponent < 0 and not jnp.issubdtype(d, jnp.inexact):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if isinstance(exponent, float) and exponent.is_integer() and abs(exponent) < 2**31:
+            exponent = int(exponent)
+        return apply(_pow_static_impl, (input,), (("dtype", d), ("exponent", exponent)), "pow")
+    if not isinstance(exponent, (Tensor, numbers.Number)):
+        return NotImplemented
+    d = result_np(input, exponent)
+    return _binary_apply(_pow_impl, input, exponent, (("dtype", d),), "pow")
+
+
+Tensor.__rpow__ = lambda self, other: pow(other, self) if isinstance(other, numbers.Number) else NotImplemented
+Tensor.__ipow__ = lambda self, other: self.pow_(other)
+
+
+# comparisons: computed in the promoted dtype, result bool
+def _def_compare(name, jfn, dunder=None, aliases=()):
+    def impl(a, b, *, dtype):
+        return jfn(_c(a, dtype), _c(b, dtype))
+
+    impl.__name__ = name
+
+    def op(input, other, *, out=None):
+        other = _coerce_other(other)
+        if not isinstance(other, (Tensor, numbers.Number)):
+            if dunder in ("__eq__", "__ne__"):
+                return NotImplemented
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+        d = result_np(input, other)
+        return _binary_apply(impl, input, other, (("dtype", d),), name)
+
+    op.__name__ = name
+    register(name, inplace=True, aliases=aliases, dunders=(dunder,) if dunder else ())(op)
+    return op
+
+
+eq = _def_compare("eq", jnp.equal, "__eq__")
+ne = _def_compare("ne", jnp.not_equal, "__ne__", aliases=("not_equal",))
+lt = _def_compare("lt", jnp.less, "__lt__", aliases=("less",))
+le = _def_compare("le", jnp.less_equal, "__le__", aliases=("less_equal",))
+gt = _def_compare("gt", jnp.greater, "__gt__", aliases=("greater",))
+ge = _def_compare("ge", jnp.greater_equal, "__ge__", aliases=("greater_equal",))
+
+
+def _def_logical(name, jfn):
+    def impl(a, b):
+        return jfn(a, b)
+
+    impl.__name__ = name
+
+    def op(input, other, *, out=None):
+        return _binary_apply(impl, input, other, (), name)
+
+    op.__name__ = name
+    register(name, inplace=True)(op)
+    return op
+
+
+logical_and = _def_logical("logical_and", jnp.logical_and)
+logical_or = _def_logical("logical_or", jnp.logical_or)
+logical_xor = _def_logical("logical_xor", jnp.logical_xor)
+
+
+def _isclose_impl(a, b, *, dtype, rtol, atol, equal_nan):
+    return jnp.isclose(_c(a, dtype), _c(b, dtype), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+@register()
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    if isinstance(other, Tensor) and input.dtype != other.dtype:
+        raise RuntimeError(f"{input.dtype} did not match {other.dtype}")
+    d = result_np(input, other)
+    return _binary_apply(_isclose_impl, input, other,
+                         (("dtype", d), ("rtol", float(rtol)), ("atol", float(atol)), ("equal_nan", bool(equal_nan))),
+                         "isclose")
+
+
+@register()
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return bool(isclose(input, other, rtol, atol, equal_nan).all())
+
+
+@register()
+def equal(input, other) -> bool:
+    if input.shape != other.shape:
+        return False
+    return bool(eq(input, other).all())
+
+
+# ---------------------------------------------------------------------------------------------
+# ternary
+
+
+def _where_impl(c, a, b, *, dtype):
+    return jnp.where(c, _c(a, dtype), _c(b, dtype))
+
+
+@register()
+def where(condition, input=None, other=None, *, out=None):
+    if input is None and other is None:
+        from .indexing import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    if condition._data.dtype != np.bool_:
+        if condition._data.dtype == np.uint8:
+            condition = condition.bool()
+        else:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                               f"{_type_name(condition)}")
+    d = result_np(input, other)
+    try:
+        return apply(_where_impl, (condition, input, other), (("dtype", d),), "where")
+    except (TypeError, ValueError) as e:
+        from ._checks import broadcast_error_n
+
+        broadcast_error_n((condition, input, other), e)
+        raise
+
+
+def _tensor_where(self, condition, y):
+    return where(condition, self, y)
+
+
+Tensor.where = _tensor_where
+
+
+def _clamp_impl(x, lo, hi, *, dtype):
+    x = _c(x, dtype)
+    if lo is not None:
+        lo = _c(lo, dtype)
+        x = jnp.where(x < lo, lo, x)
+    if hi is not None:
+        hi = _c(hi, dtype)
+        x = jnp.where(x > hi, hi, x)
+    if lo is not None and not jnp.issubdtype(dtype, jnp.integer):
+        x = jnp.where(jnp.isnan(lo), lo, x)
+    return x
+
+
+@register(inplace=True, aliases=("clip",))
+def clamp(input, min=None, max=None, *, out=None):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    d = result_np(input, min, max)
+    return apply(_clamp_impl, (input, min, max), (("dtype", d),), "clamp")
+
+
+@register(inplace=True)
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+@register(inplace=True)
+def clamp_max(input, max):
+    return clamp(input, max=max)
+
+
+def _addcmul_impl(x, a, b, value, *, dtype):
+    return _c(x, dtype) + _c(value, dtype) * (_c(a, dtype) * _c(b, dtype))
+
+
+def _addcdiv_impl(x, a, b, value, *, dtype):
+    return _c(x, dtype) + _c(value, dtype) * (_c(a, dtype) / _c(b, dtype))
+
+
+@register(inplace=True)
+def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    d = result_np(input, tensor1, tensor2)
+    return apply(_addcmul_impl, (input, tensor1, tensor2, value), (("dtype", d),), "addcmul")
+
+
+@register(inplace=True)
+def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    if not jnp.issubdtype(result_np(tensor1, tensor2), jnp.inexact):
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a future release addcdiv "
+                           "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
+                           "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+                           "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+                           "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), "
+                           "for all dtypes.")
+    d = result_np(input, tensor1, tensor2)
+    return apply(_addcdiv_impl, (input, tensor1, tensor2, value), (("dtype", d),), "addcdiv")
+
+
+def _lerp_impl(a, b, w, *, dtype):
+    a, b, w = _c(a, dtype), _c(b, dtype), _c(w, dtype)
+    # torch's formula: uses the end point for weights >= 0.5 for accuracy at w == 1
+    return jnp.where(jnp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+
+@register(inplace=True)
+def lerp(input, end, weight, *, out=None):
+    d = result_np(input, end)
+    return apply(_lerp_impl, (input, end, weight), (("dtype", d),), "lerp")
