@@ -32,6 +32,11 @@ from .random import (  # noqa: E402,F401
 from ._printing import set_printoptions  # noqa: E402,F401
 from . import linalg, special, return_types  # noqa: E402,F401
 from ._info import finfo, iinfo  # noqa: E402,F401
+from . import nn  # noqa: E402,F401
+from . import utils  # noqa: E402,F401
+from . import compiler  # noqa: E402,F401
+from .compiler import compile  # noqa: E402,F401
+from . import optim  # noqa: E402,F401
 
 globals().update(_FUNCTIONS)
 

@@ -29,11 +29,15 @@ class device:
                 raise RuntimeError(f"Invalid device string: '{s}'")
             index = int(i)
             s = t
+        if not s:
+            raise RuntimeError("Device string must not be empty")
         if s not in _TYPES:
-            raise RuntimeError(
-                "Expected one of cpu, cuda, xla, mps, meta, tpu device type at start of device string: " + s)
+            # torch's list of device types, so the message matches torch's
+            raise RuntimeError("Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, "
+                               "maia, xla, lazy, vulkan, mps, meta, hpu, mtia, privateuseone device type at start of "
+                               "device string: " + s)
         if index is not None and index < 0:
-            raise RuntimeError(f"Device index must not be negative")
+            raise RuntimeError("Device index must not be negative")
         self.type, self.index = s, index
 
     def __repr__(self) -> str:
@@ -43,8 +47,7 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, str):
-            other = device(other)
+        # torch.device("cpu") == "cpu" is False in torch: only devices compare equal to devices
         return isinstance(other, device) and self.type == other.type and self.index == other.index
 
     def __hash__(self) -> int:

@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import ml_dtypes
 import numpy as np
 
-__all__ = ["dtype", "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "can_cast"]
+__all__ = ["dtype", "get_default_dtype", "set_default_dtype", "promote_types", "result_type_of", "can_cast"]
 
 # Categories, ordered: a higher category always wins over a lower one in promotion.
 _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
@@ -138,6 +138,9 @@ def set_default_dtype(d: dtype) -> None:
     if not d.is_floating_point or d not in (float16, bfloat16, float32, float64):
         raise TypeError("only floating-point types are supported as the default type")
     _default_float = d
+    from ._ops import _promote  # its cached result dtypes depend on the default dtype
+
+    _promote.clear_cache()
 
 
 def _default_complex() -> dtype:
@@ -148,10 +151,30 @@ def _default_complex() -> dtype:
 # promotion
 
 
+# c10 ScalarType names, which torch's error messages use
+SCALAR_NAMES = {
+    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+    "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64", "float16": "Half", "bfloat16": "BFloat16",
+    "float32": "Float", "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+    "float8_e4m3fn": "Float8_e4m3fn", "float8_e5m2": "Float8_e5m2",
+}
+_BIG_UNSIGNED = ("uint16", "uint32", "uint64")
+
+
 def promote_types(a: dtype, b: dtype) -> dtype:
     """torch.promote_types: the smallest dtype both can be cast to without losing category."""
     if a is b:
         return a
+    if a._rank == 0 and a._category == _FLOAT or b._rank == 0 and b._category == _FLOAT:
+        raise RuntimeError(f"Promotion for Float8 Types is not supported, attempted to promote "
+                           f"{SCALAR_NAMES[a.name]} and {SCALAR_NAMES[b.name]}")
+    if a.name in _BIG_UNSIGNED or b.name in _BIG_UNSIGNED:
+        # torch only promotes uint16/32/64 with real floating types
+        other = b if a.name in _BIG_UNSIGNED else a
+        if other._category != _FLOAT:
+            raise RuntimeError(f"Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+                               f"{SCALAR_NAMES[a.name]} and {SCALAR_NAMES[b.name]}")
+        return other
     ca, cb = a._category, b._category
     if ca != cb:
         hi, lo = (a, b) if ca > cb else (b, a)
@@ -167,17 +190,10 @@ def promote_types(a: dtype, b: dtype) -> dtype:
         u, s = (a, b) if ua else (b, a)
         if u is uint8:
             return s if s._rank > 1 else int16
-        if s._rank > u._rank:
-            return s
-        # torch does not promote mixed signed/unsigned 16-64 bit types; it raises.
-        raise TypeError(f"Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
-                        f"{a.name.capitalize()} and {b.name.capitalize()}")
+        return s  # only uint8 is left here (the wider unsigned types were handled above)
     if ca == _FLOAT:
         if {a, b} == {float16, bfloat16}:
             return float32
-        if a._rank == 0 or b._rank == 0:  # float8 types
-            if a._rank == b._rank:
-                raise TypeError(f"Promotion for Float8 Types is not supported, attempted to promote {a} and {b}")
         return a if a._rank >= b._rank else b
     return a if a._rank >= b._rank else b
 

@@ -14,8 +14,9 @@ class finfo:
         if d.is_complex:
             d = d.to_real()
         if not d.is_floating_point:
-            raise TypeError(f"torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
-                            f"'{d}'")
+            # (torch's message names 'torch.finfo' where the type would be expected; mirrored)
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo to handle "
+                            "'torch.finfo'")
         info = ml_dtypes.finfo(d.np)
         self.dtype = d.name
         self.bits = info.bits
@@ -24,7 +25,7 @@ class finfo:
         self.min = float(info.min)
         self.tiny = float(info.tiny)
         self.smallest_normal = float(info.smallest_normal)
-        self.resolution = float(info.resolution)
+        self.resolution = float(10.0 ** -info.precision)  # torch reports an exact power of ten
 
     def __repr__(self):
         return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, eps={self.eps:g}, "
@@ -35,7 +36,7 @@ class iinfo:
     def __init__(self, type):
         d = _dt.to_dtype(type)
         if d.is_floating_point or d.is_complex:
-            raise TypeError(f"torch.iinfo() requires an integer input type. Use torch.finfo to handle '{d}'")
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to handle 'torch.iinfo'")
         info = np.iinfo(d.np) if d is not _dt.bool_ else None
         self.dtype = d.name
         self.bits = info.bits if info else 8

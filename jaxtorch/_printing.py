@@ -42,66 +42,50 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
 
 class _Formatter:
+    """Column width and mode (integer-valued / scientific / fixed) chosen from the nonzero finite
+    values only, as torch does; zeros, nan and inf never widen the column."""
+
     def __init__(self, values: np.ndarray, floating: bool):
         self.floating = floating
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1
         p = PRINT_OPTS.precision
+        flat = values.reshape(-1)
         if not floating:
-            for v in values.reshape(-1):
+            for v in flat:
                 self.max_width = max(self.max_width, len(str(v)))
             return
-        finite = values[np.isfinite(values) & (values != 0)]
+        finite = flat[np.isfinite(flat) & (flat != 0)]
         if finite.size == 0:
-            for v in values.reshape(-1):
-                self.max_width = max(self.max_width, len(self._fmt_special(v)))
             return
         absv = np.abs(finite.astype(np.float64))
         mx, mn = absv.max(), absv.min()
-        if np.all(finite == np.ceil(finite)):
-            if mx / mn > 1000.0 or mx > 1.0e8:
-                self.sci_mode = True
-                for v in finite:
-                    self.max_width = max(self.max_width, len(f"{v:.{p}e}"))
-            else:
-                for v in finite:
-                    self.max_width = max(self.max_width, len(f"{v:.0f}") + 1)
+        self.int_mode = bool(np.all(finite == np.ceil(finite)))
+        if PRINT_OPTS.sci_mode is None:
+            self.sci_mode = bool(mx / mn > 1000.0 or mx > 1.0e8 or mn < 1.0e-4)
         else:
-            self.int_mode = False
-            if mx / mn > 1000.0 or mx > 1.0e8 or mn < 1.0e-4:
-                self.sci_mode = True
-                for v in finite:
-                    self.max_width = max(self.max_width, len(f"{v:.{p}e}"))
-            else:
-                for v in finite:
-                    self.max_width = max(self.max_width, len(f"{v:.{p}f}"))
-        if PRINT_OPTS.sci_mode is not None:
             self.sci_mode = PRINT_OPTS.sci_mode
-        # special values and zeros widen the column too
-        for v in values.reshape(-1):
-            if not np.isfinite(v) or v == 0:
-                self.max_width = max(self.max_width, len(self.format_raw(v)))
-
-    @staticmethod
-    def _fmt_special(v):
-        if np.isnan(v):
-            return "nan"
-        if np.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return "0." if v == 0 and not np.signbit(v) else ("-0." if v == 0 else str(v))
+        for v in finite:
+            v = float(v)
+            if self.sci_mode:
+                w = len(f"{v:.{p}e}")
+            elif self.int_mode:
+                w = len(f"{v:.0f}") + 1  # room for the trailing '.'
+            else:
+                w = len(f"{v:.{p}f}")
+            self.max_width = max(self.max_width, w)
 
     def format_raw(self, v) -> str:
         p = PRINT_OPTS.precision
         if not self.floating:
             return str(v)
-        if not np.isfinite(v):
-            return self._fmt_special(v)
+        v = float(v)
         if self.sci_mode:
             return f"{v:.{p}e}"
         if self.int_mode:
             s = f"{v:.0f}"
-            return s + "." if s not in ("inf", "-inf", "nan") else s
+            return s if math.isinf(v) or math.isnan(v) else s + "."
         return f"{v:.{p}f}"
 
     def width(self):
@@ -177,15 +161,14 @@ def tensor_str(t) -> str:
     summarize = a.size > PRINT_OPTS.threshold
     if a.size == 0:
         return "[]"
+    # widths come from the elements that will be shown; the layout walks the full array
     view = _summarize(a) if summarize else a
     if dt.is_complex:
         fr = _Formatter(view.real, True)
         fi = _Formatter(view.imag, True)
-        return _tensor_str_rec(view, 7, summarize, fr, fi)
+        return _tensor_str_rec(a, 7, summarize, fr, fi)
     fmt = _Formatter(view, dt.is_floating_point)
-    if dt is _dt.bool_:
-        fmt.max_width = max(len(str(v)) for v in view.reshape(-1)) if view.size else 1
-    return _tensor_str_rec(view, 7, summarize, fmt)
+    return _tensor_str_rec(a, 7, summarize, fmt)
 
 
 def tensor_repr(t, prefix: str = "tensor(") -> str:

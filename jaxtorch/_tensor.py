@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _dtype as _dt
+from . import _trace_state as _ts
 from ._device import default_device, from_jax_device
 
 
@@ -67,6 +68,18 @@ def scatter_chain(base, value, *, chain):
     return flat.reshape(base.shape)
 
 
+def scatter_chain_changed(base, value, *, chain):
+    """scatter_chain for a view whose elements share memory (an expanded view): only the elements the
+    write changed reach the base, so `e[:, 1] = v` on an expanded `e` writes v, as in torch."""
+    iota = jnp.arange(base.size, dtype=jnp.int64 if base.size >= 2**31 else jnp.int32).reshape(base.shape)
+    idx = apply_chain(iota, chain=chain).reshape(-1)
+    old = apply_chain(base, chain=chain)
+    new = jnp.broadcast_to(value, old.shape).reshape(-1).astype(base.dtype)
+    old = old.reshape(-1)
+    idx = jnp.where(new != old, idx, base.size)  # out of range: dropped
+    return base.reshape(-1).at[idx].set(new, mode="drop").reshape(base.shape)
+
+
 _chain_index_cache: dict = {}
 
 
@@ -102,6 +115,7 @@ class Tensor:
     _accum = None
     _retains_grad = False
     _is_param = False
+    _vc = None  # own version counter ([n]) of a `.data` alias family; None: count in _version_box
     __array_priority__ = 1000
 
     def __new__(cls, *args, **kwargs):
@@ -126,25 +140,40 @@ class Tensor:
     def _make(data) -> Tensor:
         t = object.__new__(Tensor)
         t._data = data
+        if _ts.observer is not None:  # torch.compile is watching: remember what this call creates
+            _ts.observer.created_tensor(t)
         return t
 
     # ---------------------------------------------------------------- payload, views, in-place
     def _value(self):
         """The current payload (re-deriving a view whose base changed)."""
-        b = self._base
-        if b is not None and self._derived_version != b._version_box[0]:
+        # A view is stale when the storage generation it shares with its base moved on. (A base whose
+        # payload was replaced by `.data = ...` gets a new box, so its old views keep their values.)
+        if self._base is not None and self._derived_version != self._version_box[0]:
             self._rederive()
         return self._data
 
     def _box(self):
+        # [storage generation, bumps made through `.data` aliases]: the generation drives view
+        # re-derivation; torch's version counter excludes writes made through `.data`.
         box = self._version_box
         if box is None:
-            box = self._version_box = [0]
+            box = self._version_box = [0, 0]
         return box
 
     @property
     def _version(self) -> int:
-        return self._box()[0]
+        if self._vc is not None:
+            return self._vc[0]
+        box = self._box()
+        return box[0] - box[1]
+
+    def _bump(self) -> None:
+        box = self._box()
+        box[0] += 1
+        if self._vc is not None:
+            self._vc[0] += 1
+            box[1] += 1
 
     def _rederive(self):
         from ._ops._dispatch import apply, jitted
@@ -161,7 +190,7 @@ class Tensor:
             finally:
                 _gm.state.enabled = prev
             self._data, self._grad_fn, self._out_idx, self._requires_grad = r._data, r._grad_fn, r._out_idx, True
-        self._derived_version = base._version_box[0]
+        self._derived_version = self._version_box[0]
 
     def _as_view_of(self, src: Tensor, fn, static) -> Tensor:
         """Mark self (the result of fn(src)) as a view of src's root base."""
@@ -175,6 +204,8 @@ class Tensor:
         self._derived_version = root._version_box[0]
         if src._detached_view:
             self._detached_view = True
+        if src._vc is not None:
+            self._vc = src._vc
         return self
 
     def _inplace_assign(self, new: Tensor, name: str = "inplace") -> Tensor:
@@ -184,26 +215,32 @@ class Tensor:
         recording = _gm.state.enabled and (self._requires_grad or new._requires_grad) and not self._detached_view
         if self._base is None:
             if recording and self._requires_grad and self._grad_fn is None:
-                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+                raise RuntimeError(("a view of " if name == "copy_view" else "")
+                                   + "a leaf Variable that requires grad is being used in an in-place operation.")
             self._data = new._value()
             if recording:
                 self._grad_fn, self._out_idx, self._requires_grad = new._grad_fn, new._out_idx, True
-            self._box()[0] += 1
+            self._bump()
             return self
+        overlap = self._has_internal_overlap()
+        if overlap and name not in _OVERLAP_OK:
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                               "single memory location. Please clone() the tensor before performing the operation.")
         base = self._base
         if recording and base._requires_grad and base._grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+        scatter = scatter_chain_changed if overlap else scatter_chain
         if recording:
-            nb = apply(scatter_chain, (base, new), (("chain", self._view_chain),), name="copy_slices")
+            nb = apply(scatter, (base, new), (("chain", self._view_chain),), name="copy_slices")
             base._data, base._grad_fn, base._out_idx, base._requires_grad = nb._data, nb._grad_fn, nb._out_idx, True
         else:
             prev = _gm.state.enabled
             _gm.state.enabled = False
             try:
-                base._data = apply(scatter_chain, (base, new), (("chain", self._view_chain),))._data
+                base._data = apply(scatter, (base, new), (("chain", self._view_chain),))._data
             finally:
                 _gm.state.enabled = prev
-        base._version_box[0] += 1
+        self._bump()
         self._rederive()
         return self
 
@@ -306,15 +343,23 @@ class Tensor:
         if m.size == 0:
             return _contiguous_strides(shape), 0
         off = int(m.reshape(-1)[0])
-        strides = []
-        for d, n in enumerate(shape):
-            if n > 1:
+        strides = [0] * len(shape)
+        # a size-1 dim has no observable stride; use the one torch's unsqueeze would give it
+        for d in reversed(range(len(shape))):
+            if shape[d] > 1:
                 ix = [0] * len(shape)
                 ix[d] = 1
-                strides.append(int(m[tuple(ix)]) - off)
+                strides[d] = int(m[tuple(ix)]) - off
             else:
-                strides.append(_contiguous_strides(shape)[d])
+                strides[d] = shape[d + 1] * strides[d + 1] if d + 1 < len(shape) else 1
         return tuple(strides), off
+
+    def _has_internal_overlap(self) -> bool:
+        """torch's cheap test: a broadcast (stride 0) dim of size > 1 makes elements share memory."""
+        if self._base is None or not self._view_chain:
+            return False
+        st, _ = self._strides_offset()
+        return any(s == 0 and n > 1 for s, n in zip(st, self._data.shape))
 
     def is_contiguous(self, memory_format=None) -> bool:
         if self._base is None or not self._view_chain:
@@ -352,7 +397,7 @@ class Tensor:
                                    "var_no_grad = var.detach().")
             return
         if value and not jnp.issubdtype(self._data.dtype, jnp.inexact):
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -361,6 +406,13 @@ class Tensor:
 
     @property
     def grad(self):
+        if self._grad is None and self._grad_fn is not None and not self._retains_grad and not self.is_leaf:
+            import warnings
+
+            warnings.warn("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+                          "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
+                          "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor.",
+                          UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter
@@ -370,7 +422,7 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
                                 f"{type(value).__name__}")
             if tuple(value.shape) != tuple(self.shape):
-                raise RuntimeError(f"assigned grad has data of a different size")
+                raise RuntimeError("assigned grad has data of a different size")
             if value.dtype != self.dtype:
                 raise RuntimeError("assigned grad has data of a different type")
         self._grad = value
@@ -420,13 +472,14 @@ class Tensor:
         t = Tensor._make(self._value())
         if self._base is not None:
             t._base, t._view_chain = self._base, self._view_chain
-            t._version_box = self._base._version_box
+            t._version_box = self._version_box
             t._derived_version = self._derived_version
         else:
             t._base, t._view_chain = self, ()
             t._version_box = self._box()
             t._derived_version = self._version_box[0]
         t._detached_view = True
+        t._vc = self._vc
         return t
 
     def detach_(self) -> Tensor:
@@ -439,16 +492,23 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        return self.detach()
+        # shares storage but, as in torch, not the version counter
+        t = self.detach()
+        t._vc = [0]
+        return t
 
     @data.setter
     def data(self, value: Tensor):
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        # rebinding storage does not bump the version; earlier views keep the old storage (old box)
+        version = self._version
         self._data = value._value()
         self._base = None
         self._view_chain = ()
-        self._box()[0] += 1
+        self._detached_view = False
+        self._version_box = [version, 0]
+        self._vc = None
 
     # ---------------------------------------------------------------- Python protocol
     def item(self):
@@ -508,7 +568,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __float__(self) -> float:
@@ -562,6 +622,11 @@ class Tensor:
 
     def __dlpack_device__(self):
         return self._value().__dlpack_device__()
+
+
+# writes torch lets through on expanded (self-overlapping) tensors. (An index write, `e[i] = v`, is
+# checked by torch on the indexed sub-view; jaxtorch lets all of them through, with the same values.)
+_OVERLAP_OK = frozenset({"fill", "masked_fill", "index_fill", "index_put", "copy_view"})
 
 
 def _rebuild_tensor(arr, requires_grad):

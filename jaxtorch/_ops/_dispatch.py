@@ -18,6 +18,7 @@ import functools
 import jax
 import jax.numpy as jnp
 
+from .. import _trace_state as _ts
 from ..autograd import grad_mode as _gm
 from ..autograd.graph import Node
 from .._tensor import Tensor
@@ -104,10 +105,13 @@ def apply(fn, args: tuple, static: tuple = (), name: str | None = None):
     """Run fn on args (Tensors, Python scalars, None) and return Tensor(s)."""
     vals = []
     need_grad = False
+    obs = _ts.observer
     for a in args:
         if isinstance(a, Tensor):
+            if obs is not None:  # torch.compile: find the state this function reads
+                obs.observe(a)
             b = a._base
-            if b is not None and a._derived_version != b._version_box[0]:
+            if b is not None and a._derived_version != a._version_box[0]:
                 a._rederive()
             vals.append(a._data)
             if a._requires_grad:

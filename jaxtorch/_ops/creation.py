@@ -23,6 +23,8 @@ def _finish(t: Tensor, device=None, requires_grad=False) -> Tensor:
         if d != default_device() or d.type != "cpu":
             t._data = jax.device_put(t._data, jax_device(d))
     if requires_grad:
+        if not t.dtype.is_inexact:  # factories word this differently from requires_grad_()
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     return t
 
@@ -94,9 +96,10 @@ def _flatten_check(data, kinds, depth=0, expect=None):
                 raise ValueError(f"expected sequence of length {expect[depth + 1] if depth + 1 < len(expect) else 0} "
                                  f"at dim {depth + 1} (got {len(x)})")
             out.extend(_flatten_check(x, kinds, depth + 1, expect))
-        elif isinstance(x, Tensor) or isinstance(x, np.ndarray):
+        elif isinstance(x, (Tensor, np.ndarray)) or isinstance(x, np.generic) and not isinstance(x, np.bool_):
+            # numpy scalars keep their dtype (and promote with the rest), as in torch
             kinds.add("t")
-            if isinstance(x, np.ndarray):
+            if not isinstance(x, Tensor):
                 x = Tensor._make(jnp.asarray(x))
             out.append(x)
         elif isinstance(x, bool) or isinstance(x, np.bool_):
@@ -110,7 +113,7 @@ def _flatten_check(data, kinds, depth=0, expect=None):
             out.append(float(x))
         elif isinstance(x, numbers.Complex):
             kinds.add("c")
-            out.append(complex(x))
+            out.append(builtins.complex(x))
         else:
             raise TypeError(f"new(): invalid data type '{type(x).__name__}'")
     if "t" in kinds and len(kinds) > 1:
@@ -200,6 +203,9 @@ def _fill(shape, dtype, value, device, requires_grad):
 
 @register(method=False)
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    sizes = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list, Size)) else size
+    if any(isinstance(s, numbers.Integral) and s < 0 for s in sizes):
+        raise RuntimeError("zeros: Dimension size must be non-negative.")  # torch's zeros-specific message
     return _fill(_size_args(size), dtype, 0, device, requires_grad)
 
 
@@ -355,7 +361,7 @@ def _complex_impl(re, im):
 
 
 def lax_complex(re, im):
-    return jax.lax.complex(re, im)
+    return jax.lax.complex(*jnp.broadcast_arrays(re, im))
 
 
 @register(method=False)

@@ -219,10 +219,21 @@ def _setitem(self, index, value):
                         raise ValueError
                     value = value.reshape(vs)
                 except ValueError:
-                    raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot be "
-                                       f"broadcast to indexing result of shape {list(tshape)}") from None
+                    bad = next(i for i in range(1, min(len(vs), len(tshape)) + 1)
+                               if vs[-i] != 1 and vs[-i] != tshape[-i])
+                    raise RuntimeError(f"The expanded size of the tensor ({tshape[-bad]}) must match the existing size "
+                                       f"({vs[-bad]}) at non-singleton dimension {len(tshape) - bad}.  Target sizes: "
+                                       f"{list(tshape)}.  Tensor sizes: {list(value.shape)}") from None
     new = apply(_setitem_impl, (self, value, *tensors), (("items", items),), "index_put")
-    self._inplace_assign(new, "index_put")
+    # torch writes basic indexing through a view (unless the index selects the whole tensor)
+    self._inplace_assign(new, "copy_view" if not advanced and not _selects_all(items, self.shape) else "index_put")
+
+
+def _selects_all(items, shape) -> bool:
+    k = [i for i, it in enumerate(items) if it[0] == "e"]
+    left, right = (items[:k[0]], items[k[0] + 1:]) if k else (items, ())
+    dims = list(zip(left, shape)) + list(zip(right, shape[len(shape) - len(right):]))
+    return all(it[0] == "s" and it[1:] == (0, n, 1) for it, n in dims)
 
 
 Tensor.__setitem__ = _setitem
@@ -238,8 +249,8 @@ def _gather_impl(x, idx, *, axis):
 @register()
 def gather(input, dim, index, *, sparse_grad=False, out=None):
     d = wrap_dim(dim, input.ndim)
-    if index.dtype != _dt.int64:
-        raise RuntimeError("gather(): Expected dtype int64 for index")
+    if index.dtype not in (_dt.int64, _dt.int32):
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     if index.ndim != input.ndim and not (index.ndim <= 1 and input.ndim <= 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     for k in range(index.ndim):
@@ -299,8 +310,8 @@ def _scatter_impl(x, idx, src, *, axis, reduce):
 
 def _check_scatter(name, input, dim, index, src):
     d = wrap_dim(dim, input.ndim)
-    if index.dtype != _dt.int64:
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    if index.dtype not in (_dt.int64, _dt.int32):
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
     if index.ndim != input.ndim and input.ndim > 0:
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
     if input.ndim:
@@ -376,13 +387,20 @@ def index_select(input, dim, index, *, out=None):
     _check_index_bounds(index, n, d)
     if input.ndim == 0:
         return apply(_index_select_impl, (input.reshape(1), index.reshape(-1)), (("axis", 0),), "index_select"
-                     ).reshape(index.shape)
+                     ).reshape(())  # torch keeps a 0-d input 0-d
     return apply(_index_select_impl, (input, index.reshape(-1)), (("axis", d),), "index_select")
 
 
+def _along(x, idx, src, axis):
+    """(x, index tuple, src) for an index_* update; a 0-d x is handled as shape (1,), as torch does."""
+    if x.ndim == 0:
+        return x.reshape(1), (idx.reshape(-1),), (None if src is None else jnp.reshape(src, (-1,)))
+    return x, (slice(None),) * axis + (idx,), src
+
+
 def _index_add_impl(x, idx, src, alpha, *, axis):
-    ix = (slice(None),) * axis + (idx,)
-    return x.at[ix].add((alpha * src).astype(x.dtype))
+    y, ix, src = _along(x, idx, src, axis)
+    return y.at[ix].add((alpha * src).astype(x.dtype)).reshape(x.shape)
 
 
 @register(inplace=True)
@@ -393,8 +411,8 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 
 def _index_copy_impl(x, idx, src, *, axis):
-    ix = (slice(None),) * axis + (idx,)
-    return x.at[ix].set(src.astype(x.dtype))
+    y, ix, src = _along(x, idx, src, axis)
+    return y.at[ix].set(src.astype(x.dtype)).reshape(x.shape)
 
 
 @register(inplace=True)
@@ -405,8 +423,8 @@ def index_copy(input, dim, index, source):
 
 
 def _index_fill_impl(x, idx, v, *, axis):
-    ix = (slice(None),) * axis + (idx,)
-    return x.at[ix].set(jnp.asarray(v).astype(x.dtype))
+    y, ix, _ = _along(x, idx, None, axis)
+    return y.at[ix].set(jnp.asarray(v).astype(x.dtype)).reshape(x.shape)
 
 
 @register(inplace=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jax.numpy as jnp
+from jax import lax
 import numpy as np
 
 from .. import _dtype as _dt
@@ -138,9 +139,14 @@ def outer(input, vec2, *, out=None):
     return apply(_outer_impl, (input, vec2), (("dtype", result_np(input, vec2)),), "outer")
 
 
+def _scale(s, dtype):
+    # torch casts beta/alpha to the result dtype: an int tensor with alpha=2.6 scales by 2
+    return lax.convert_element_type(s, dtype)
+
+
 def _addmm_impl(c, a, b, beta, alpha):
     prod = jnp.matmul(a, b)
-    return beta * c + alpha * prod if True else prod
+    return _scale(beta, prod.dtype) * c + _scale(alpha, prod.dtype) * prod
 
 
 def _addmm_impl_fast(c, a, b):
@@ -148,7 +154,8 @@ def _addmm_impl_fast(c, a, b):
 
 
 def _addmm_impl_beta0(a, b, alpha):
-    return alpha * jnp.matmul(a, b)
+    prod = jnp.matmul(a, b)
+    return _scale(alpha, prod.dtype) * prod
 
 
 def _addlike(name, check):
@@ -200,7 +207,8 @@ addmv = _addlike("addmv", _check_mv)
 
 
 def _addr_impl(c, a, b, beta, alpha):
-    return beta * c + alpha * jnp.outer(a, b)
+    prod = jnp.outer(a, b)
+    return _scale(beta, prod.dtype) * c + _scale(alpha, prod.dtype) * prod
 
 
 @register(inplace=True)
@@ -210,7 +218,8 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
 
 
 def _addbmm_impl(c, a, b, beta, alpha):
-    return beta * c + alpha * jnp.sum(jnp.matmul(a, b), axis=0)
+    prod = jnp.sum(jnp.matmul(a, b), axis=0, dtype=a.dtype)
+    return _scale(beta, prod.dtype) * c + _scale(alpha, prod.dtype) * prod
 
 
 @register(inplace=True)
@@ -232,6 +241,12 @@ def einsum(equation, *operands):
 
 
 def _tensordot_impl(a, b, *, axes):
+    if isinstance(axes, tuple):  # torch broadcasts a size-1 contracted dim against its partner
+        sa, sb = list(a.shape), list(b.shape)
+        for da, db in zip(*axes):
+            n = max(sa[da], sb[db])
+            sa[da] = sb[db] = n
+        a, b = jnp.broadcast_to(a, sa), jnp.broadcast_to(b, sb)
     return jnp.tensordot(a, b, axes)
 
 
@@ -379,8 +394,17 @@ _F["qr"] = lambda A, some=True, out=None: qr(A, "reduced" if some else "complete
 Tensor.qr = lambda self, some=True: qr(self, "reduced" if some else "complete")
 
 
+def _hermitian_from_triangle(x, lower):
+    """torch reads only the UPLO triangle. The value is the Hermitian matrix built from it, but the
+    gradient flows to the full input as in torch's formula (jnp's default would average both halves)."""
+    tri = jnp.tril(x) if lower else jnp.triu(x)
+    strict = jnp.tril(x, -1) if lower else jnp.triu(x, 1)
+    herm = tri + jnp.conj(jnp.swapaxes(strict, -1, -2))
+    return x + lax.stop_gradient(herm - x)
+
+
 def _eigh_impl(x, *, lower):
-    w, v = jnp.linalg.eigh(x, UPLO="L" if lower else "U")
+    w, v = jnp.linalg.eigh(_hermitian_from_triangle(x, lower), symmetrize_input=False)
     return w, v
 
 
@@ -390,7 +414,7 @@ def eigh(A, UPLO="L", *, out=None):
 
 
 def _eigvalsh_impl(x, *, lower):
-    return jnp.linalg.eigvalsh(x, UPLO="L" if lower else "U")
+    return jnp.linalg.eigh(_hermitian_from_triangle(x, lower), symmetrize_input=False)[0]
 
 
 @register(namespace="linalg")
@@ -425,13 +449,44 @@ _F["svd"] = _torch_svd
 Tensor.svd = _torch_svd
 
 
-def _pinv_impl(x, *, hermitian):
-    return jnp.linalg.pinv(x, hermitian=hermitian)
+def _spectrum(x, hermitian):
+    """(s, left, right) with x = left @ diag(s) @ right; for hermitian=True only the lower triangle
+    is read (as torch does) and s are the eigenvalues (possibly negative)."""
+    if hermitian:
+        w, v = jnp.linalg.eigh(_hermitian_from_triangle(x, True), symmetrize_input=False)
+        return w, v, jnp.conj(jnp.swapaxes(v, -1, -2))
+    u, sv, vh = jnp.linalg.svd(x, full_matrices=False)
+    return sv, u, vh
+
+
+def _cutoff(s, atol, rtol):
+    """torch's tolerance: max(atol, rtol * largest singular value), per matrix of the batch."""
+    smax = jnp.max(jnp.abs(s), axis=-1, initial=0.0)
+    tol = jnp.maximum(jnp.asarray(atol, s.real.dtype), jnp.asarray(rtol, s.real.dtype) * smax)
+    return tol[..., None]
+
+
+def _pinv_impl(x, atol, rtol, *, hermitian):
+    s, left, right = _spectrum(x, hermitian)
+    keep = jnp.abs(s) > _cutoff(s, atol, rtol)
+    s_inv = jnp.where(keep, 1 / jnp.where(keep, s, 1), 0).astype(x.dtype)
+    return jnp.conj(jnp.swapaxes(right, -1, -2)) @ (s_inv[..., None] * jnp.conj(jnp.swapaxes(left, -1, -2)))
+
+
+def _tolerances(A, atol, rtol):
+    """torch's defaults: with neither given rtol = eps * max(m, n); an atol > 0 alone means rtol = 0."""
+    if rtol is None:
+        atol_given = atol is not None and not (isinstance(atol, (int, float)) and atol <= 0)
+        rtol = 0.0 if atol_given else float(np.finfo(np.dtype(A._data.dtype)).eps) * max(A.shape[-2:], default=1)
+    return (0.0 if atol is None else atol), rtol
 
 
 @register(namespace="linalg")
-def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
-    return apply(_pinv_impl, (A,), (("hermitian", bool(hermitian)),), "linalg_pinv")
+def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    if rcond is not None:  # the legacy positional form pinv(A, rcond, hermitian)
+        rtol = rcond
+    atol, rtol = _tolerances(A, atol, rtol)
+    return apply(_pinv_impl, (A, atol, rtol), (("hermitian", bool(hermitian)),), "linalg_pinv")
 
 
 _F["pinverse"] = lambda input, rcond=1e-15: pinv(input)
@@ -534,18 +589,31 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     return _F["diagonal"](A, offset, dim1, dim2)
 
 
-def _lstsq_impl(a, b):
-    x, res, rank, sv = jnp.linalg.lstsq(a, b)
-    return x
+def _lstsq_impl(a, b, *, rcond, driver):
+    vec = b.ndim == a.ndim - 1
+    bm = b[..., None] if vec else b
+    u, s, vh = jnp.linalg.svd(a, full_matrices=False)
+    keep = s > _cutoff(s, 0.0, rcond)
+    s_inv = jnp.where(keep, 1 / jnp.where(keep, s, 1), 0)
+    x = jnp.swapaxes(vh, -1, -2) @ (s_inv[..., None] * (jnp.swapaxes(u, -1, -2) @ bm))
+    m, n = a.shape[-2:]
+    if m > n and driver != "gelsy":  # torch reports residuals for tall (assumed full-rank) systems
+        res = jnp.sum(jnp.square(a @ x - bm), axis=-2)
+        res = res[..., 0] if vec else res
+    else:
+        res = jnp.zeros((0,), a.dtype)
+    rank = jnp.sum(keep, axis=-1, dtype=jnp.int64) if driver != "gels" else jnp.zeros((0,), jnp.int64)
+    sv = s if driver in ("gelsd", "gelss") else jnp.zeros((0,), a.dtype)
+    return (x[..., 0] if vec else x), res, rank, sv
 
 
 @register(namespace="linalg")
 def lstsq(A, B, rcond=None, *, driver=None):
-    x = apply(_lstsq_impl, (A, B), (), "linalg_lstsq")
-    from .creation import tensor
-
-    empty = tensor([], dtype=A.dtype)
-    return rt.lstsq(x, empty, tensor(0), empty)
+    driver = driver or "gelsy"  # torch's CPU default
+    if rcond is None:
+        rcond = float(np.finfo(np.dtype(A._data.dtype)).eps) * max(A.shape[-2:], default=1)
+    static = (("rcond", float(rcond)), ("driver", driver))
+    return rt.lstsq(*apply(_lstsq_impl, (A, B), static, "linalg_lstsq"))
 
 
 def _eig_impl(x):
@@ -566,13 +634,17 @@ def eigvals(A, *, out=None):
     return apply(_eigvals_impl, (A,), (), "linalg_eigvals")
 
 
-def _matrix_rank_impl(x, *, hermitian):
-    return jnp.linalg.matrix_rank(x).astype(jnp.int64)
+def _matrix_rank_impl(x, atol, rtol, *, hermitian):
+    s = _spectrum(x, hermitian)[0] if hermitian else jnp.linalg.svd(x, compute_uv=False)
+    return jnp.sum(jnp.abs(s) > _cutoff(s, atol, rtol), axis=-1, dtype=jnp.int64)
 
 
 @register(namespace="linalg")
-def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
-    return apply(_matrix_rank_impl, (A,), (("hermitian", bool(hermitian)),), "linalg_matrix_rank")
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    if tol is not None:  # the legacy positional form matrix_rank(A, tol, hermitian): an absolute tolerance
+        atol, rtol = tol, 0.0
+    atol, rtol = _tolerances(A, atol, rtol)
+    return apply(_matrix_rank_impl, (A, atol, rtol), (("hermitian", bool(hermitian)),), "linalg_matrix_rank")
 
 
 @register(namespace="linalg")

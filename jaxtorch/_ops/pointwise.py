@@ -70,6 +70,39 @@ def _sinc(x):
     return jnp.sinc(x)
 
 
+@jax.custom_jvp
+def _digamma(x):
+    # torch: digamma(0) is -inf (the pole's limit from the right), not nan
+    return jnp.where(x == 0, jnp.asarray(-jnp.inf, x.dtype), jsp.digamma(x))
+
+
+@_digamma.defjvp
+def _digamma_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return _digamma(x), _polygamma_n(x, 1) * t  # jsp's own derivative is wrong for x < -8
+
+
+def _cot_derivative(x, n):
+    """d^n/dx^n cot(pi x), by nested forward-mode differentiation of an elementwise function."""
+    def f(y):
+        return jnp.cos(jnp.pi * y) / jnp.sin(jnp.pi * y)
+
+    for _ in range(n):
+        f = (lambda g: lambda y: jax.jvp(g, (y,), (jnp.ones_like(y),))[1])(f)
+    return f(x)
+
+
+def _polygamma_n(x, n):
+    """psi^(n)(x). jsp.polygamma is wrong for negative x, so there the reflection formula
+    psi^(n)(1-x) + (-1)^(n+1) psi^(n)(x) = (-1)^n pi d^n/dx^n cot(pi x) maps to 1-x > 1."""
+    if n == 0:
+        return _digamma(x)
+    neg = x < 0
+    pos = jsp.polygamma(n, jnp.where(neg, 1 - x, x))
+    reflected = (-1) ** (n + 1) * ((-1) ** n * jnp.pi * _cot_derivative(x, n) - pos)
+    return jnp.where(neg, reflected, pos)
+
+
 def _erfinv(x):
     return jsp.erfinv(x)
 
@@ -123,7 +156,7 @@ _UNARY_FLOAT = {
     "sinh": jnp.sinh, "cosh": jnp.cosh, "tanh": jnp.tanh, "asinh": jnp.arcsinh, "acosh": jnp.arccosh,
     "atanh": jnp.arctanh, "exp": jnp.exp, "exp2": _exp2, "expm1": jnp.expm1, "log": jnp.log, "log2": jnp.log2,
     "log10": jnp.log10, "log1p": jnp.log1p, "sqrt": jnp.sqrt, "rsqrt": _rsqrt, "sigmoid": _sigmoid,
-    "erf": jsp.erf, "erfc": jsp.erfc, "erfinv": _erfinv, "lgamma": jsp.gammaln, "digamma": jsp.digamma,
+    "erf": jsp.erf, "erfc": jsp.erfc, "erfinv": _erfinv, "lgamma": jsp.gammaln, "digamma": _digamma,
     "reciprocal": _reciprocal, "sinc": _sinc, "deg2rad": jnp.deg2rad, "rad2deg": jnp.rad2deg, "i0": _i0,
     "angle": _angle,
 }
@@ -255,17 +288,17 @@ def _type_name(t):
     return _dt_name(t.dtype)
 
 
-def _mvlgamma_impl(x, *, p):
-    return jsp.multigammaln(x, p)
+def _mvlgamma_impl(x, *, p, dtype):
+    return jsp.multigammaln(_c(x, dtype), p)
 
 
 @register(inplace=True)
 def mvlgamma(input, p):
-    return apply(_mvlgamma_impl, (input,), (("p", int(p)),), "mvlgamma")
+    return apply(_mvlgamma_impl, (input,), (("p", int(p)), ("dtype", to_float_np(input._data.dtype))), "mvlgamma")
 
 
 def _polygamma_impl(x, *, n, dtype):
-    return jsp.polygamma(n, _c(x, dtype))
+    return _polygamma_n(_c(x, dtype), n)
 
 
 @register(inplace=False)
@@ -329,7 +362,7 @@ def _def_binary(name, jfn, kind="same", aliases=(), dunders=(), rdunders=(), inp
     register(name, inplace=inplace, aliases=aliases, dunders=dunders)(op)
 
     def rop(self, other):
-        return op(other, self) if isinstance(other, numbers.Number) else NotImplemented
+        return op(other, self) if isinstance(other, (numbers.Number, Tensor)) else NotImplemented
 
     for rd in rdunders:
         setattr(Tensor, rd, rop)
@@ -402,13 +435,14 @@ def sub(input, other, *, alpha=1, out=None):
     return _binary_apply(_sub_impl, input, other, (("dtype", d),), "sub")
 
 
-Tensor.__radd__ = lambda self, other: add(self, other) if isinstance(other, numbers.Number) else NotImplemented
+Tensor.__radd__ = lambda self, other: add(other, self) if isinstance(other, Tensor) else (
+    add(self, other) if isinstance(other, numbers.Number) else NotImplemented)
 Tensor.__iadd__ = lambda self, other: self.add_(other)
 Tensor.__isub__ = lambda self, other: self.sub_(other)
 
 
 def _rsub(self, other):
-    return sub(other, self) if isinstance(other, numbers.Number) else NotImplemented
+    return sub(other, self) if isinstance(other, (numbers.Number, Tensor)) else NotImplemented
 
 
 Tensor.__rsub__ = _rsub
@@ -429,7 +463,7 @@ def _true_div(a, b):
 
 def _trunc_div(a, b):
     if jnp.issubdtype(a.dtype, jnp.integer):
-        return lax.div(a, b)
+        return lax.div(*jnp.broadcast_arrays(a, b))
     return jnp.trunc(a / b)
 
 
@@ -465,7 +499,7 @@ def true_divide(input, other, *, out=None):
     return div(input, other)
 
 
-Tensor.__rtruediv__ = lambda self, other: div(other, self) if isinstance(other, numbers.Number) else NotImplemented
+Tensor.__rtruediv__ = lambda self, other: div(other, self) if isinstance(other, (numbers.Number, Tensor)) else NotImplemented
 Tensor.__itruediv__ = lambda self, other: self.div_(other)
 
 
@@ -474,7 +508,7 @@ def floor_divide(input, other, *, out=None):
     return div(input, other, rounding_mode="floor")
 
 
-Tensor.__rfloordiv__ = lambda self, o: floor_divide(o, self) if isinstance(o, numbers.Number) else NotImplemented
+Tensor.__rfloordiv__ = lambda self, o: floor_divide(o, self) if isinstance(o, (numbers.Number, Tensor)) else NotImplemented
 Tensor.__ifloordiv__ = lambda self, other: self.floor_divide_(other)
 
 remainder = _def_binary("remainder", jnp.remainder, dunders=("__mod__",), rdunders=("__rmod__",))
@@ -489,7 +523,18 @@ hypot = _def_binary("hypot", jnp.hypot, kind="float")
 copysign = _def_binary("copysign", jnp.copysign, kind="float")
 logaddexp = _def_binary("logaddexp", jnp.logaddexp, kind="float", inplace=False)
 logaddexp2 = _def_binary("logaddexp2", jnp.logaddexp2, kind="float", inplace=False)
-nextafter = _def_binary("nextafter", jnp.nextafter)
+@jax.custom_jvp
+def _nextafter(a, b):
+    return jnp.nextafter(a, b)
+
+
+@_nextafter.defjvp
+def _nextafter_jvp(primals, tangents):
+    # torch: d/da = 1 (the result is a one-ulp step from a), d/db = 0
+    return _nextafter(*primals), tangents[0]
+
+
+nextafter = _def_binary("nextafter", _nextafter)
 bitwise_and = _def_binary("bitwise_and", jnp.bitwise_and, dunders=("__and__",), rdunders=("__rand__",), int_only=True)
 bitwise_or = _def_binary("bitwise_or", jnp.bitwise_or, dunders=("__or__",), rdunders=("__ror__",), int_only=True)
 bitwise_xor = _def_binary("bitwise_xor", jnp.bitwise_xor, dunders=("__xor__",), rdunders=("__rxor__",),
@@ -550,7 +595,13 @@ def _pow_static_impl(a, *, dtype, exponent):
 
 
 def _pow_impl(a, b, *, dtype):
-    return jnp.power(_c(a, dtype), _c(b, dtype))
+    a, b = _c(a, dtype), _c(b, dtype)
+    if not jnp.issubdtype(dtype, jnp.integer):
+        return jnp.power(a, b)
+    # integer a ** negative b truncates to 0, except for bases 1 and -1 (jnp gives garbage there)
+    one = jnp.ones((), dtype)
+    neg = jnp.where(a == 1, one, jnp.where(a == -1, jnp.where(b % 2 == 0, one, -one), jnp.zeros((), dtype)))
+    return jnp.where(b < 0, neg, jnp.power(a, jnp.maximum(b, 0)))
 
 
 @register(inplace=True, dunders=("__pow__",))
@@ -572,7 +623,7 @@ def pow(input, exponent, *, out=None):
     return _binary_apply(_pow_impl, input, exponent, (("dtype", d),), "pow")
 
 
-Tensor.__rpow__ = lambda self, other: pow(other, self) if isinstance(other, numbers.Number) else NotImplemented
+Tensor.__rpow__ = lambda self, other: pow(other, self) if isinstance(other, (numbers.Number, Tensor)) else NotImplemented
 Tensor.__ipow__ = lambda self, other: self.pow_(other)
 
 
@@ -755,3 +806,54 @@ def _lerp_impl(a, b, w, *, dtype):
 def lerp(input, end, weight, *, out=None):
     d = result_np(input, end)
     return apply(_lerp_impl, (input, end, weight), (("dtype", d),), "lerp")
+
+
+# ---------------------------------------------------------------------------------------------
+# complex views. jaxtorch has no lazy conjugate/negative bits, so these are plain (copying) ops.
+
+
+def _conj_impl(x):
+    return jnp.conj(x)
+
+
+@register()
+def conj(input):
+    if not jnp.issubdtype(input._data.dtype, jnp.complexfloating):
+        return input  # torch: conj of a real tensor is the tensor itself
+    return apply(_conj_impl, (input,), (), "conj")
+
+
+@register()
+def resolve_conj(input):
+    return input
+
+
+@register()
+def resolve_neg(input):
+    return input
+
+
+def _real_impl(x):
+    return jnp.real(x)
+
+
+def _imag_impl(x):
+    return jnp.imag(x)
+
+
+@register(method=False)
+def real(input):
+    if not jnp.issubdtype(input._data.dtype, jnp.complexfloating):
+        return input
+    return apply(_real_impl, (input,), (), "real")
+
+
+@register(method=False)
+def imag(input):
+    if not jnp.issubdtype(input._data.dtype, jnp.complexfloating):
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return apply(_imag_impl, (input,), (), "imag")
+
+
+Tensor.real = property(real)
+Tensor.imag = property(imag)

@@ -529,7 +529,24 @@ def _nanmedian_all_impl(x):
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
     if dim is None:
         return apply(_nanmedian_all_impl, (input,), (), "nanmedian")
-    raise NotImplementedError("jaxtorch: nanmedian with dim is not supported yet")
+    if input.ndim == 0:
+        return rt.nanmedian(input.clone(), _zeros_idx(input))
+    v, i = apply(_nanmedian_dim_impl, (input,), (("axis", wrap_dim(dim, input.ndim)), ("keepdims", bool(keepdim))),
+                 "nanmedian")
+    return rt.nanmedian(v, i)
+
+
+def _nanmedian_dim_impl(x, *, axis, keepdims):
+    v, i = _sort_impl(x, axis=axis, descending=False, stable=True)  # NaNs sort last
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        cnt = jnp.sum(~jnp.isnan(x), axis=axis, keepdims=True)
+        k = jnp.maximum((cnt - 1) // 2, 0)
+    else:
+        k = jnp.full([1 if d == axis else n for d, n in enumerate(x.shape)], (x.shape[axis] - 1) // 2)
+    mv, mi = jnp.take_along_axis(v, k, axis=axis), jnp.take_along_axis(i, k, axis=axis)
+    if not keepdims:
+        mv, mi = jnp.squeeze(mv, axis), jnp.squeeze(mi, axis)
+    return mv, mi
 
 
 def _mode_impl(x, *, axis, keepdims):

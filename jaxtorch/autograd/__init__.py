@@ -90,7 +90,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
          allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Gradients of outputs with respect to inputs, returned (not accumulated into .grad)."""
-    single_input = isinstance(inputs, Tensor)
     outs = _as_tuple(outputs)
     ins = _as_tuple(inputs)
     if allow_unused is None:
@@ -109,7 +108,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     cts = _make_root_cts(outs, gos, create_graph)
     res = graph.run_backward(roots, cts, retain_graph, create_graph, capture=[t._edge() for t in ins])
     out = []
-    for t, g in zip(ins, res):
+    for i, (t, g) in enumerate(zip(ins, res)):
         if g is None:
             if materialize_grads:
                 from .._ops.creation import zeros_like
@@ -117,8 +116,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 out.append(zeros_like(t))
                 continue
             if not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                                   "Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
             out.append(None)
             continue
         if isinstance(g, Tensor):

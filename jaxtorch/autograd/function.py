@@ -102,6 +102,16 @@ class _FunctionNode:
         return out
 
 
+def _node_class(cls) -> type:
+    """The grad_fn class of a Function subclass, named like torch's (`<Name>Backward`)."""
+    nc = cls.__dict__.get("_backward_cls")
+    if nc is None:
+        nc = type(cls.__name__ + "Backward", (_FunctionNode,), {"__slots__": ()})
+        nc.__module__ = __name__
+        type.__setattr__(cls, "_backward_cls", nc)
+    return nc
+
+
 class _FunctionMeta(type):
     pass
 
@@ -147,7 +157,7 @@ class Function(metaclass=_FunctionMeta):
         input_pos = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a._requires_grad)
         edges = tuple(args[i]._edge() for i in input_pos)
         tensor_outs = [o for o in outs if isinstance(o, Tensor)]
-        node = _FunctionNode(cls, ctx, edges, input_pos, len(args),
+        node = _node_class(cls)(cls, ctx, edges, input_pos, len(args),
                              tuple((o._data.shape, o._data.dtype) for o in tensor_outs))
         non_diff = getattr(ctx, "_non_diff", set())
         dirty = {id(t) for t in getattr(ctx, "_dirty", ())}

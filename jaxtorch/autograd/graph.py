@@ -339,7 +339,7 @@ def _accumulate(node: AccumulateGrad, ct, create_graph):
         else:
             g = t._grad
             g._data = g._value() + ct
-            g._version_box[0] += 1
+            g._box()[0] += 1
     else:
         ct = ct if isinstance(ct, Tensor) else Tensor._make(ct)
         t._grad = ct if t._grad is None else t._grad + ct

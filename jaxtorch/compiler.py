@@ -1,0 +1,650 @@
+"""torch.compile: a whole Python step (forward, backward, optimizer step) as one jitted pure function.
+
+How a compiled function runs (shared/DESIGN.md §5):
+
+1. The first call for a new argument signature runs eagerly while an observer watches the
+   dispatcher: every tensor that existed before the call and is read by an op is recorded (the
+   state), and lazily created state (optimizer moments, first `.grad`s) comes into being for real.
+2. The next call traces `pure(state_arrays, arg_arrays) -> (new_state, escaped, outputs)` under
+   `jax.jit`: tracers are swapped into the state tensors' payloads, the Python function runs, and
+   every effect is read back: payloads written (parameters, buffers, optimizer state, generator
+   counters), attributes rebound to tensors made inside (`p.grad = ...`, `module.x = ...`), tensors
+   stored into tracked objects (optimizer state dicts), and the return value. Then every object is
+   restored exactly, so tracing never changes user state. A state tensor read during the trace that
+   was not lifted triggers one more trace with it lifted.
+3. Each later call flattens the state list, calls the cached executable, and writes back only what
+   the trace wrote. Written state is donated to XLA, so a step does not hold two copies of it.
+
+Python that cannot be traced (`.item()`, data-dependent `if`, printing a value, a tensor escaping into
+an untracked object) makes that function run eagerly from then on, with ONE warning naming the file
+and line; with `fullgraph=True` it raises instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import os
+import sys
+import threading
+import traceback
+import warnings
+import weakref
+
+import jax
+import jax.extend
+import numpy as np
+
+from . import _trace_state
+from ._errors import GraphBreak
+from ._tensor import Tensor
+
+__all__ = ["compile", "stats", "reset_stats", "reset", "is_compiling", "disable", "note_stateful"]
+
+_lock = threading.RLock()
+_STATS = {"compiles": 0, "traces": 0, "graph_breaks": 0, "eager_calls": 0, "compiled_calls": 0}
+_LIB_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def stats() -> dict:
+    """Counters: compiles (XLA programs built), traces, graph_breaks, eager_calls, compiled_calls."""
+    return dict(_STATS)
+
+
+def reset_stats() -> None:
+    for k in _STATS:
+        _STATS[k] = 0
+
+
+def is_compiling() -> bool:
+    obs = _trace_state.observer
+    return obs is not None and obs.mode == "trace"
+
+
+def note_stateful(obj) -> None:
+    """Tell an active compile trace that `obj` (e.g. an optimizer) may store new tensors in its
+    attributes or in dicts/lists it holds, so those are carried out of the compiled function."""
+    obs = _trace_state.observer
+    if obs is not None:
+        obs.note_object(obj)
+
+
+class _Observer:
+    """Installed as jaxtorch._trace_state.observer while a compiled function runs or is traced."""
+
+    def __init__(self, mode: str):
+        self.mode = mode
+        self.created: dict = {}  # id -> weakref of tensors made during this call
+        self.known: dict = {}  # id -> tensor already accounted for (lifted state, arguments)
+        self.found: dict = {}  # id -> pre-existing tensor read but not lifted (insertion-ordered)
+        self.objects: dict = {}  # id -> (obj, snapshot) for modules/optimizers touched
+        self.views: list = []  # (view, snapshot) of pre-existing views of state
+        self.presync: dict = {}  # id -> object whose _compile_presync() must run before each call
+
+    def created_tensor(self, t: Tensor) -> None:
+        self.created[id(t)] = weakref.ref(t)
+
+    def is_created(self, t: Tensor) -> bool:
+        r = self.created.get(id(t))
+        return r is not None and r() is t
+
+    def observe(self, t: Tensor) -> None:
+        i = id(t)
+        if i in self.known or i in self.found or self.is_created(t):
+            return
+        if t._base is not None:
+            self.observe(t._base)
+            if not self.is_created(t._base):
+                # a pre-existing view re-derives from its (lifted) base; it is not state of its own,
+                # but its cached payload must be put back after a trace
+                self.known[i] = t
+                self.views.append((t, dict(t.__dict__), None))
+                return
+        self.found[i] = t
+        if self.mode == "trace":  # read as a constant this time; put back whatever the trace does to it
+            self.views.append((t, dict(t.__dict__), list(t._version_box) if t._version_box is not None else None))
+
+    def note_presync(self, obj) -> None:
+        self.presync[id(obj)] = obj
+
+    def note_module(self, m) -> None:
+        self.note_object(m)
+
+    def note_object(self, obj) -> None:
+        if id(obj) in self.objects:
+            return
+        self.objects[id(obj)] = (obj, _snapshot_object(obj) if self.mode == "trace" else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# snapshots of Python objects whose attributes a step may rebind
+
+
+def _snapshot_container(c, depth):
+    if depth > 3:
+        return None
+    if isinstance(c, dict):
+        return (dict(c), {k: _snapshot_container(v, depth + 1) for k, v in c.items() if isinstance(v, (dict, list))})
+    if isinstance(c, list):
+        return (list(c), {i: _snapshot_container(v, depth + 1) for i, v in enumerate(c) if isinstance(v, (dict, list))})
+    return None
+
+
+def _snapshot_object(obj):
+    d = obj.__dict__
+    return (dict(d), {k: _snapshot_container(v, 0) for k, v in d.items() if isinstance(v, (dict, list))})
+
+
+def _restore_container(c, snap):
+    if snap is None:
+        return
+    shallow, nested = snap
+    if isinstance(c, dict):
+        c.clear()
+        c.update(shallow)
+        for k, s in nested.items():
+            _restore_container(shallow[k], s)
+    else:
+        c[:] = shallow
+        for i, s in nested.items():
+            _restore_container(shallow[i], s)
+
+
+def _restore_object(obj, snap):
+    shallow, nested = snap
+    d = obj.__dict__
+    d.clear()
+    d.update(shallow)
+    for k, s in nested.items():
+        _restore_container(shallow[k], s)
+
+
+def _container_writes(c, snap, path, out):
+    """Record (container, key, new_value) for every slot whose value changed identity."""
+    if snap is None:
+        return
+    shallow, nested = snap
+    if isinstance(c, dict):
+        keys = set(c) | set(shallow)
+        for k in keys:
+            new = c.get(k, _MISSING)
+            old = shallow.get(k, _MISSING)
+            if new is not old:
+                out.append((c, k, new))
+            elif k in nested:
+                _container_writes(new, nested[k], path + (k,), out)
+    else:
+        for i in range(max(len(c), len(shallow))):
+            new = c[i] if i < len(c) else _MISSING
+            old = shallow[i] if i < len(shallow) else _MISSING
+            if new is not old:
+                out.append((c, i, new))
+            elif i in nested:
+                _container_writes(new, nested[i], path + (i,), out)
+        if len(c) != len(shallow):
+            out.append((c, "__len__", len(c)))
+
+
+_MISSING = object()
+
+
+# ---------------------------------------------------------------------------------------------
+# argument handling
+
+
+def _arg_sig(x):
+    if isinstance(x, Tensor):
+        d = x._value()
+        return ("T", d.shape, str(d.dtype), x._requires_grad)
+    if isinstance(x, bool) or x is None or isinstance(x, (int, float, str, bytes)):
+        return (type(x).__name__, x)  # Python numbers are constants of the program (as in jax.jit)
+    if isinstance(x, (list, tuple)):
+        return (type(x).__name__,) + tuple(_arg_sig(v) for v in x)
+    if isinstance(x, dict):
+        return ("dict",) + tuple((k, _arg_sig(v)) for k, v in x.items())
+    if isinstance(x, (np.ndarray, jax.Array)):
+        return ("A", x.shape, str(x.dtype))
+    return ("id", id(x))
+
+
+def _flatten_args(x, leaves):
+    """Template of x with dynamic leaves (tensor payloads, floats, arrays) pulled into `leaves`."""
+    if isinstance(x, Tensor):
+        leaves.append(x._value())
+        return ("T", x._requires_grad)
+    if isinstance(x, (np.ndarray, jax.Array)):
+        leaves.append(x)
+        return ("A",)
+    if isinstance(x, (list, tuple)):
+        return (type(x), [_flatten_args(v, leaves) for v in x])
+    if isinstance(x, dict):
+        return (dict, {k: _flatten_args(v, leaves) for k, v in x.items()})
+    return ("S", x)
+
+
+def _unflatten_args(tpl, it, made):
+    kind = tpl[0]
+    if kind == "T":
+        t = Tensor._make(next(it))
+        if tpl[1]:
+            t._requires_grad = True
+        made.append(t)
+        return t
+    if kind == "A":
+        return next(it)
+    if kind == "S":
+        return tpl[1]
+    if kind is dict:
+        return {k: _unflatten_args(v, it, made) for k, v in tpl[1].items()}
+    seq = [_unflatten_args(v, it, made) for v in tpl[1]]
+    return kind(seq) if kind is not list else seq
+
+
+def _flatten_out(x, leaves):
+    if isinstance(x, Tensor):
+        leaves.append(x._value())
+        return ("T",)
+    if isinstance(x, (list, tuple)) and not hasattr(x, "_fields"):
+        return (type(x), [_flatten_out(v, leaves) for v in x])
+    if isinstance(x, tuple):  # namedtuple
+        return ("NT", type(x), [_flatten_out(v, leaves) for v in x])
+    if isinstance(x, dict):
+        return (dict, {k: _flatten_out(v, leaves) for k, v in x.items()})
+    if isinstance(x, jax.Array) and isinstance(x, jax.core.Tracer):
+        leaves.append(x)
+        return ("A",)
+    return ("S", x)
+
+
+def _unflatten_out(tpl, it):
+    kind = tpl[0]
+    if kind == "T":
+        return Tensor._make(next(it))
+    if kind == "A":
+        return next(it)
+    if kind == "S":
+        return tpl[1]
+    if kind == "NT":
+        return tpl[1](*[_unflatten_out(v, it) for v in tpl[2]])
+    if kind is dict:
+        return {k: _unflatten_out(v, it) for k, v in tpl[1].items()}
+    return kind([_unflatten_out(v, it) for v in tpl[1]])
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class _NeedLift(Exception):
+    def __init__(self, tensors):
+        super().__init__(f"{len(tensors)} more state tensors")
+        self.tensors = tensors
+
+
+class _Program:
+    """One traced-and-compiled step for a fixed argument signature and state list."""
+
+    def __init__(self, fn, lifted: list, arg_tpl, kw_tpl, tracked=()):
+        self.fn = fn
+        self.tracked = list(tracked)
+        self.lifted = lifted
+        self.arg_tpl = arg_tpl
+        self.kw_tpl = kw_tpl
+        self.plan = None
+        self.jitted = None
+
+    # the pure function: runs only while jax traces it
+    def pure(self, state_vals, arg_vals):
+        lifted = self.lifted
+        obs = _Observer("trace")
+        for t in lifted:
+            obs.known[id(t)] = t
+        snaps = [(t, dict(t.__dict__), list(t._version_box) if t._version_box is not None else None)
+                 for t in lifted]
+        prev_obs = _trace_state.observer
+        try:
+            for t, v in zip(lifted, state_vals):
+                t._data = v
+                t._grad_fn = None  # state enters as a leaf: the graph does not cross the boundary
+                if t._version_box is not None:
+                    t._version_box[0] += 1  # views of state re-derive from the traced payload
+            made: list = []
+            it = iter(arg_vals)
+            args = _unflatten_args(self.arg_tpl, it, made)
+            kwargs = _unflatten_args(self.kw_tpl, it, made)
+            for t in made:
+                obs.known[id(t)] = t
+            for o in self.tracked:  # objects earlier calls touched: diff them from the very start
+                obs.note_object(o)
+            _trace_state.observer = obs
+            out = self.fn(*args, **kwargs)
+            _trace_state.observer = prev_obs
+            if obs.found:
+                raise _NeedLift(list(obs.found.values()))
+            # what did the step do?
+            out_leaves: list = []
+            out_tpl = _flatten_out(out, out_leaves)
+            del out
+            new_state = [t._data for t in lifted]
+            written = tuple(n is not v for n, v in zip(new_state, state_vals))
+            escaped: list = []  # trace-made tensors that outlive the call, in a fixed order
+            esc_index: dict = {}
+
+            def carry(value):
+                if isinstance(value, Tensor) and obs.is_created(value):
+                    if id(value) not in esc_index:
+                        esc_index[id(value)] = len(escaped)
+                        escaped.append(value)
+                    return ("esc", esc_index[id(value)])
+                return ("obj", value)
+
+            attr_plan = []  # (owner_index, attribute, carried value) for lifted tensors
+            for k, (t, snap, _) in enumerate(snaps):
+                for name in ("_grad",):
+                    new = t.__dict__.get(name, None)
+                    old = snap.get(name, None)
+                    if new is not old:
+                        attr_plan.append((k, name, carry(new) if new is not None else ("obj", None)))
+            obj_plan = []  # (container, key, carried value) for modules/optimizers/dicts touched
+            for obj, snap in obs.objects.values():
+                writes: list = []
+                _container_writes(obj.__dict__, snap, (), writes)
+                for c, key, new in writes:
+                    if key == "__len__":
+                        continue
+                    if not isinstance(new, Tensor) and new is not _MISSING and new is not None and not (
+                            isinstance(key, str) and key.startswith("_")):
+                        # a Python value (e.g. an lr set by scheduler.step()) would be replayed as the
+                        # constant seen while tracing: stale on every later call
+                        raise GraphBreak(
+                            f"the function sets {key!r} = {new!r} on {type(obj).__name__} in Python; a compiled "
+                            "program cannot recompute Python values (call e.g. scheduler.step() outside the "
+                            "compiled function)")
+                    obj_plan.append((c, key, carry(new) if new is not _MISSING else ("del", None)))
+            # escaped tensors hold tracers: anything alive we cannot account for cannot be carried
+            for t in escaped:
+                t._grad_fn = None
+            gc.collect()
+            accounted = set(esc_index)
+            for r in obs.created.values():
+                t = r()
+                if t is None or id(t) in accounted or not isinstance(t._data, jax.core.Tracer):
+                    continue
+                if any(t is m for m in made):
+                    continue
+                if t._base is not None and (id(t._base) in accounted or id(t._base) in obs.known):
+                    continue
+                raise RuntimeError(
+                    f"torch.compile: a tensor made inside the compiled function (shape {list(t._data.shape)}, dtype "
+                    f"{t.dtype}) is kept in an object jaxtorch does not track, so it cannot be carried out of "
+                    "the compiled program; return it from the function or store it on a Module or tensor "
+                    "attribute instead")
+            esc_vals = [t._data for t in escaped]
+            esc_meta = [(t._requires_grad and t._grad_fn is not None, type(t)) for t in escaped]
+            self.plan = dict(out_tpl=out_tpl, written=written, attr_plan=attr_plan, obj_plan=obj_plan,
+                             n_esc=len(escaped), esc_meta=esc_meta)
+            return (tuple(n for n, w in zip(new_state, written) if w), tuple(esc_vals), tuple(out_leaves))
+        finally:
+            _trace_state.observer = prev_obs
+            for obj, snap in obs.objects.values():
+                if snap is not None:
+                    _restore_object(obj, snap)
+            for t, d, box in snaps:
+                t.__dict__.clear()
+                t.__dict__.update(d)
+                if box is not None:
+                    t._version_box[:] = box
+            for v, d, box in obs.views:
+                v.__dict__.clear()
+                v.__dict__.update(d)
+                if box is not None:
+                    v._version_box[:] = box
+                if v._base is not None:
+                    v._derived_version = -1  # re-derive from the base on next read
+
+    def build(self, state_vals, arg_vals):
+        """Trace the Python once, then compile that jaxpr with the state it writes donated."""
+        _STATS["traces"] += 1
+        closed = jax.make_jaxpr(self.pure)(state_vals, arg_vals)
+        written = self.plan["written"]
+        donate = tuple(i for i, w in enumerate(written) if w)
+        fun = jax.extend.core.jaxpr_as_fun(closed)
+        self.executable = jax.jit(fun, donate_argnums=donate).lower(*state_vals, *arg_vals).compile()
+        self.n_written = sum(written)
+        self.written_tensors = [t for t, w in zip(self.lifted, written) if w]
+        _STATS["compiles"] += 1
+
+    def __call__(self, args, kwargs):
+        leaves: list = []
+        _flatten_args(args, leaves)
+        _flatten_args(kwargs, leaves)
+        lifted = self.lifted
+        # lifted state tensors are bases (views are never lifted), so _data is current
+        flat = self.executable(*[t._data for t in lifted], *leaves)
+        plan = self.plan
+        nw, ne = self.n_written, plan["n_esc"]
+        esc_vals, out_leaves = flat[nw:nw + ne], flat[nw + ne:]
+        for t, v in zip(self.written_tensors, flat[:nw]):
+            t._data = v
+            box = t._version_box
+            if box is None:
+                t._version_box = [1, 0]
+            else:
+                box[0] += 1
+        escaped = []
+        for v, (_, cls) in zip(esc_vals, plan["esc_meta"]):
+            escaped.append(Tensor._make(v) if cls is Tensor else _as_type(cls, v))
+
+        def value(carried):
+            kind, v = carried
+            return escaped[v] if kind == "esc" else v
+
+        for k, name, carried in plan["attr_plan"]:
+            lifted[k].__dict__[name] = value(carried)
+        for c, key, carried in plan["obj_plan"]:
+            if carried[0] == "del":
+                c.pop(key, None)
+            else:
+                c[key] = value(carried)
+        _STATS["compiled_calls"] += 1
+        return _unflatten_out(plan["out_tpl"], iter(out_leaves))
+
+
+def _as_type(cls, v):
+    t = object.__new__(cls)
+    t._data = v
+    return t
+
+
+class _Discovered:
+    """What a compiled function's calls have shown it touches (shared by all argument signatures)."""
+
+    def __init__(self):
+        self.state: list = []  # weakrefs of state tensors, in discovery order
+        self.modules: list = []  # modules called: their `training` flags guard the programs
+        self.presync: list = []  # optimizers: hyper-parameters set in Python are copied into cells first
+        self.warm = False
+
+
+def _user_frame(tb) -> str:
+    """file:line of the innermost frame outside jaxtorch and jax."""
+    where = "<unknown>"
+    for fs in traceback.extract_tb(tb):
+        f = os.path.abspath(fs.filename)
+        if f.startswith(_LIB_DIR) or os.sep + "jax" + os.sep in f or os.sep + "jaxlib" + os.sep in f:
+            continue
+        where = f"{fs.filename}:{fs.lineno}"
+    return where
+
+
+_BREAK_ERRORS = (GraphBreak, jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError,
+                 jax.errors.TracerIntegerConversionError, jax.errors.TracerArrayConversionError)
+
+
+class CompiledFunction:
+    """The callable `torch.compile(fn)` returns."""
+
+    def __init__(self, fn, fullgraph: bool = False):
+        self.fn = fn
+        self.fullgraph = fullgraph
+        self.programs: dict = {}  # (argument signature, guard) -> _Program
+        self.seen = _Discovered()
+        self.eager_only = False
+        functools.update_wrapper(self, fn)
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return functools.partial(self.__call__, obj)
+
+    def _guard(self):
+        from .autograd import grad_mode
+
+        return (grad_mode.state.enabled,) + tuple(m.training for m in self.seen.modules)
+
+    def __call__(self, *args, **kwargs):
+        if self.eager_only or _trace_state.observer is not None:
+            return self.fn(*args, **kwargs)
+        if not self.seen.warm:
+            return self._warm_call(self.seen, args, kwargs)
+        key = (_arg_sig(args), _arg_sig(kwargs), self._guard())
+        prog = self.programs.get(key)
+        if prog is None:
+            prog = self._build(self.seen, args, kwargs)
+            if prog is None:
+                _STATS["eager_calls"] += 1
+                return self.fn(*args, **kwargs)
+            self.programs[key] = prog
+        for o in self.seen.presync:
+            o._compile_presync()
+        with _lock:
+            return prog(args, kwargs)
+
+    def _warm_call(self, entry, args, kwargs):
+        """First call: run eagerly while discovering the state the function reads."""
+        obs = _Observer("eager")
+        leaves: list = []
+        _flatten_args((args, kwargs), leaves)
+        for a in _iter_tensors((args, kwargs)):
+            obs.known[id(a)] = a
+        prev = _trace_state.observer
+        _trace_state.observer = obs
+        try:
+            out = self.fn(*args, **kwargs)
+        finally:
+            _trace_state.observer = prev
+        entry.state = [weakref.ref(t) for t in obs.found.values()]
+        entry.modules = [m for m, _ in _modules_seen(obs)]
+        entry.presync = list(obs.presync.values())
+        entry.warm = True
+        _STATS["eager_calls"] += 1
+        return out
+
+    def _build(self, entry, args, kwargs):
+        lifted = [t for t in (r() for r in entry.state) if t is not None]
+        arg_leaves: list = []
+        arg_tpl = _flatten_args(args, arg_leaves)
+        kw_tpl = _flatten_args(kwargs, arg_leaves)
+        with _lock:
+            for _ in range(8):
+                prog = _Program(self.fn, lifted, arg_tpl, kw_tpl, entry.presync + entry.modules)
+                try:
+                    prog.build([t._value() for t in lifted], arg_leaves)
+                    return prog
+                except _NeedLift as e:
+                    seen = {id(t) for t in lifted}
+                    lifted = lifted + [t for t in e.tensors if id(t) not in seen]
+                    entry.state = [weakref.ref(t) for t in lifted]
+                except _BREAK_ERRORS as e:
+                    return self._graph_break(e)
+        raise RuntimeError("jaxtorch.compile: the state read by the function kept changing across traces")
+
+    def _graph_break(self, e):
+        where = _user_frame(e.__traceback__)
+        _STATS["graph_breaks"] += 1
+        msg = (f"torch.compile could not trace {getattr(self.fn, '__qualname__', self.fn)} ({where}): "
+               f"{type(e).__name__}: {e}")
+        if self.fullgraph:
+            raise RuntimeError(msg + " [fullgraph=True]") from e
+        warnings.warn(msg + "; running it eagerly from now on", stacklevel=3)
+        self.eager_only = True
+        return None
+
+
+def _iter_tensors(x):
+    if isinstance(x, Tensor):
+        yield x
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            yield from _iter_tensors(v)
+    elif isinstance(x, dict):
+        for v in x.values():
+            yield from _iter_tensors(v)
+
+
+def _modules_seen(obs):
+    return [(o, s) for o, s in obs.objects.values() if hasattr(o, "training") and hasattr(o, "_modules")]
+
+
+class OptimizedModule:
+    """What `torch.compile(module)` returns: calls run compiled; everything else is the module's."""
+
+    def __init__(self, mod, fullgraph=False):
+        object.__setattr__(self, "_orig_mod", mod)
+        object.__setattr__(self, "_compiled_call", CompiledFunction(lambda *a, **k: mod(*a, **k), fullgraph))
+
+    def __call__(self, *args, **kwargs):
+        return self._compiled_call(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        return self._compiled_call(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._orig_mod, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._orig_mod, name, value)
+
+    def state_dict(self, *args, **kwargs):
+        from collections import OrderedDict
+
+        sd = self._orig_mod.state_dict(*args, **kwargs)
+        out = OrderedDict(("_orig_mod." + k, v) for k, v in sd.items())
+        out._metadata = OrderedDict(("_orig_mod" + ("." + k if k else ""), v) for k, v in sd._metadata.items())
+        return out
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        sd = {k[len("_orig_mod."):] if k.startswith("_orig_mod.") else k: v for k, v in state_dict.items()}
+        return self._orig_mod.load_state_dict(sd, strict, assign)
+
+    def __repr__(self):
+        return f"OptimizedModule(\n  (_orig_mod): " + repr(self._orig_mod).replace("\n", "\n  ") + "\n)"
+
+
+def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor", mode=None, options=None,
+            disable: bool = False):
+    """torch.compile: usable as `compile(fn)`, `@compile`, `@compile(fullgraph=True)`, `compile(module)`."""
+
+    def wrap(m):
+        if disable:
+            return m
+        from .nn.modules.module import Module
+
+        if isinstance(m, Module):
+            return OptimizedModule(m, fullgraph)
+        return CompiledFunction(m, fullgraph)
+
+    if model is None:
+        return wrap
+    return wrap(model)
+
+
+def reset() -> None:
+    """Forget nothing global: compiled functions hold their own caches (torch._dynamo.reset analogue)."""
+    reset_stats()
+
+
+def disable(fn=None, recursive=True):
+    return fn if fn is not None else (lambda f: f)
+
+
+_ = sys

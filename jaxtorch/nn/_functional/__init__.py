@@ -1,0 +1,1 @@
+"""Private implementation files of torch.nn.functional, one per family."""

@@ -1,0 +1,273 @@
+"""nn.functional: scaled dot-product attention and multi-head attention, each one fused op.
+
+Masking conventions are torch's: for `scaled_dot_product_attention` a bool mask marks positions that
+TAKE PART (True = keep); for multi-head attention `attn_mask` / `key_padding_mask` bools mark positions
+that are MASKED OUT (True = ignore). Float masks are added to the scores in both. A query row whose
+every score is masked gives zeros from SDPA (torch's CPU kernels do the same) but NaN from the
+need_weights path of multi-head attention (a plain softmax, as in torch).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import jax
+import jax.numpy as jnp
+
+from ..._ops._dispatch import apply
+from ..._dtype import bool_ as _bool
+from ..._tensor import Tensor
+from ...random import draw
+
+__all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
+
+def _keep_scaled(key, *, shape, dtype, p):
+    keep = jax.random.uniform(key, shape, jnp.float32) >= p
+    return keep.astype(dtype) * (1.0 / (1.0 - p)) if p < 1 else jnp.zeros(shape, dtype)
+
+
+def _dropout_mask(shape: tuple, dtype, p: float) -> Tensor:
+    return draw(None, _keep_scaled, (), (("shape", tuple(shape)), ("dtype", dtype), ("p", float(p))), "attn_dropout")
+
+
+def _masked_softmax(scores, zero_empty_rows: bool):
+    if not zero_empty_rows:
+        return jax.nn.softmax(scores, axis=-1)
+    m = jnp.max(scores, axis=-1, keepdims=True)
+    m = jnp.where(jnp.isfinite(m), m, 0)  # all -inf row: exp gives 0 everywhere instead of NaN
+    e = jnp.exp(scores - jax.lax.stop_gradient(m))
+    s = jnp.sum(e, axis=-1, keepdims=True)
+    return e / jnp.where(s == 0, 1, s)
+
+
+def _as_additive(mask, dtype, masked_value_is_true: bool):
+    """Bool mask -> 0 / -inf in `dtype`; float masks pass through (cast)."""
+    if mask is None:
+        return None
+    if mask.dtype == jnp.bool_:
+        drop = mask if masked_value_is_true else ~mask
+        return jnp.where(drop, -jnp.inf, 0).astype(dtype)
+    return mask.astype(dtype)
+
+
+def _sdpa_impl(q, k, v, mask, keep, *, scale, causal, gqa):
+    if gqa and k.shape[-3] != q.shape[-3]:
+        rep = q.shape[-3] // k.shape[-3]
+        k = jnp.repeat(k, rep, axis=-3)
+        v = jnp.repeat(v, rep, axis=-3)
+    scores = jnp.matmul(q, jnp.swapaxes(k, -1, -2)) * jnp.asarray(scale, q.dtype)
+    L, S = q.shape[-2], k.shape[-2]
+    if causal:
+        scores = jnp.where(jnp.tril(jnp.ones((L, S), jnp.bool_)), scores, -jnp.inf)
+    if mask is not None:
+        scores = scores + _as_additive(mask, q.dtype, False)
+    w = _masked_softmax(scores, True)
+    if keep is not None:
+        w = w * keep
+    return jnp.matmul(w, v)
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(Q K^T * scale + mask) V over the last two dims; (..., L, E) x (..., S, E) x (..., S, Ev)."""
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
+    if query.dtype != key.dtype or query.dtype != value.dtype:
+        raise RuntimeError("Expected query, key, and value to have the same dtype, but got query.dtype: "
+                           f"{query.dtype} key.dtype: {key.dtype} and value.dtype: {value.dtype} instead.")
+    if attn_mask is not None and attn_mask.dtype.is_floating_point is False and attn_mask.dtype is not _bool:
+        raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
+                           f"attn_mask.dtype: {attn_mask.dtype} and  query.dtype: {query.dtype} instead.")
+    if query.shape[-1] != key.shape[-1]:
+        raise RuntimeError(f"Expected query and key to have the same last dimension, got {query.shape[-1]} and "
+                           f"{key.shape[-1]}")
+    if enable_gqa and query.dim() >= 3 and query.shape[-3] % key.shape[-3] != 0:
+        raise RuntimeError("Number of heads in key and value must divide the number of heads in query")
+    s = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
+    keep = None
+    if dropout_p > 0:
+        batch = tuple(jnp.broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2])))
+        keep = _dropout_mask(batch + (query.shape[-2], key.shape[-2]), query._value().dtype, dropout_p)
+    return apply(_sdpa_impl, (query, key, value, attn_mask, keep),
+                 (("scale", s), ("causal", bool(is_causal)), ("gqa", bool(enable_gqa))), "scaled_dot_product_attention")
+
+
+def _mha_impl(query, key, value, w_in, w_q, w_k, w_v, b_in, bias_k, bias_v, w_out, b_out, attn_mask, kpm, keep, *,
+              num_heads, add_zero_attn, need_weights, average, causal):
+    """Inputs time-major (L, N, E); returns out (L, N, E), plus the weights when need_weights."""
+    L, N, E = query.shape
+    hd = E // num_heads
+    if w_in is not None:
+        w_q, w_k, w_v = jnp.split(w_in, 3, axis=0)
+    b_q = b_k = b_v = None
+    if b_in is not None:
+        b_q, b_k, b_v = jnp.split(b_in, 3, axis=0)
+
+    def proj(x, w, b):
+        y = jnp.matmul(x, w.T)
+        return y if b is None else y + b
+
+    q, k, v = proj(query, w_q, b_q), proj(key, w_k, b_k), proj(value, w_v, b_v)
+    dt = q.dtype
+    attn_mask = _as_additive(attn_mask, dt, True)
+    kpm = _as_additive(kpm, dt, True)
+    if attn_mask is not None and attn_mask.ndim == 2:
+        attn_mask = attn_mask[None]
+
+    def pad_last(m):
+        return None if m is None else jnp.pad(m, [(0, 0)] * (m.ndim - 1) + [(0, 1)])
+
+    if bias_k is not None:
+        k = jnp.concatenate([k, jnp.broadcast_to(bias_k, (1, N, E))], 0)
+        v = jnp.concatenate([v, jnp.broadcast_to(bias_v, (1, N, E))], 0)
+        attn_mask, kpm = pad_last(attn_mask), pad_last(kpm)
+    # (T, N, E) -> (N * heads, T, hd): batch-major heads, as torch lays them out
+    q = q.reshape(L, N * num_heads, hd).transpose(1, 0, 2)
+    k = k.reshape(k.shape[0], N * num_heads, hd).transpose(1, 0, 2)
+    v = v.reshape(v.shape[0], N * num_heads, hd).transpose(1, 0, 2)
+    if add_zero_attn:
+        k = jnp.concatenate([k, jnp.zeros((N * num_heads, 1, hd), dt)], 1)
+        v = jnp.concatenate([v, jnp.zeros((N * num_heads, 1, hd), dt)], 1)
+        attn_mask, kpm = pad_last(attn_mask), pad_last(kpm)
+    S = k.shape[1]
+    if kpm is not None:
+        kpm = jnp.broadcast_to(kpm[:, None, None, :], (N, num_heads, 1, S)).reshape(N * num_heads, 1, S)
+        attn_mask = kpm if attn_mask is None else attn_mask + kpm
+    scores = jnp.matmul(q * jnp.asarray(math.sqrt(1.0 / hd), dt), jnp.swapaxes(k, 1, 2))
+    if causal:
+        scores = jnp.where(jnp.tril(jnp.ones((L, S), jnp.bool_)), scores, -jnp.inf)
+    if attn_mask is not None:
+        scores = scores + attn_mask
+    # the need_weights path is a plain softmax in torch; the other goes through SDPA
+    w = _masked_softmax(scores, not need_weights)
+    if keep is not None:
+        w = w * keep
+    out = jnp.matmul(w, v).transpose(1, 0, 2).reshape(L, N, E)
+    out = proj(out, w_out, b_out)
+    if not need_weights:
+        return out
+    w = w.reshape(N, num_heads, L, S)
+    return out, (w.mean(axis=1) if average else w)
+
+
+def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int,
+                                 in_proj_weight: Tensor | None, in_proj_bias: Tensor | None, bias_k: Tensor | None,
+                                 bias_v: Tensor | None, add_zero_attn: bool, dropout_p: float,
+                                 out_proj_weight: Tensor, out_proj_bias: Tensor | None, training: bool = True,
+                                 key_padding_mask: Tensor | None = None, need_weights: bool = True,
+                                 attn_mask: Tensor | None = None, use_separate_proj_weight: bool = False,
+                                 q_proj_weight: Tensor | None = None, k_proj_weight: Tensor | None = None,
+                                 v_proj_weight: Tensor | None = None, static_k: Tensor | None = None,
+                                 static_v: Tensor | None = None, average_attn_weights: bool = True,
+                                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+    """Multi-head attention on time-major (L, N, E) inputs (or unbatched (L, E))."""
+    if static_k is not None or static_v is not None:
+        raise NotImplementedError("multi_head_attention_forward: static_k / static_v are not supported in jaxtorch")
+    is_batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
+    if not is_batched:
+        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+    tgt_len, bsz, embed_dim = query.shape
+    src_len = key.shape[0]
+    for name, m in (("key_padding_mask", key_padding_mask), ("attn_mask", attn_mask)):
+        if m is not None and m.dtype is not _bool and not m.dtype.is_floating_point:
+            raise AssertionError(f"only bool and floating types of {name} are supported")
+    if key_padding_mask is not None and attn_mask is not None and \
+            (key_padding_mask.dtype is _bool) != (attn_mask.dtype is _bool):
+        warnings.warn("Support for mismatched key_padding_mask and attn_mask is deprecated. Use same type for both "
+                      "instead.", stacklevel=3)
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the Transformer module "
+                           "method `generate_square_subsequent_mask` to create this mask.")
+    causal = False
+    if is_causal and key_padding_mask is None and not need_weights:
+        # torch hands the hint to SDPA in place of the mask
+        attn_mask, causal = None, True
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if use_separate_proj_weight:
+        if tuple(key.shape[:2]) != tuple(value.shape[:2]):
+            raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match value's "
+                                 f"{value.shape[:2]}")
+        if q_proj_weight is None or k_proj_weight is None or v_proj_weight is None:
+            raise AssertionError("use_separate_proj_weight is True but q_proj_weight is None")
+        in_proj_weight = None
+    else:
+        if tuple(key.shape) != tuple(value.shape):
+            raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
+        if in_proj_weight is None:
+            raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
+        q_proj_weight = k_proj_weight = v_proj_weight = None
+    if attn_mask is not None:
+        if attn_mask.dim() == 2:
+            if tuple(attn_mask.shape) != (tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 2D attn_mask is {attn_mask.shape}, but should be "
+                                   f"{(tgt_len, src_len)}.")
+        elif attn_mask.dim() == 3:
+            if tuple(attn_mask.shape) != (bsz * num_heads, tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 3D attn_mask is {attn_mask.shape}, but should be "
+                                   f"{(bsz * num_heads, tgt_len, src_len)}.")
+        else:
+            raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
+    if (bias_k is None) != (bias_v is None):
+        raise AssertionError("bias_k is set but bias_v is None" if bias_v is None else
+                             "bias_v is set but bias_k is None")
+    full_src = src_len + (bias_k is not None) + bool(add_zero_attn)
+    if key_padding_mask is not None:
+        if key_padding_mask.shape[0] != bsz:
+            raise AssertionError(f"Expected key_padded_mask.shape[0] to be {bsz}, but got {key_padding_mask.shape[0]}")
+        if key_padding_mask.shape[1] != src_len:
+            raise AssertionError(f"Expected key_padded_mask.shape[1] to be {src_len}, but got "
+                                 f"{key_padding_mask.shape[1]}")
+    keep = None
+    if training and dropout_p > 0:
+        keep = _dropout_mask((bsz * num_heads, tgt_len, full_src), query._value().dtype, dropout_p)
+    static = (("num_heads", num_heads), ("add_zero_attn", bool(add_zero_attn)), ("need_weights", bool(need_weights)),
+              ("average", bool(average_attn_weights)), ("causal", causal))
+    res = apply(_mha_impl, (query, key, value, in_proj_weight, q_proj_weight, k_proj_weight, v_proj_weight,
+                                     in_proj_bias, bias_k, bias_v, out_proj_weight, out_proj_bias, attn_mask,
+                                key_padding_mask, keep), static, "multi_head_attention_forward")
+    out, weights = res if need_weights else (res, None)
+    if not is_batched:
+        out = out.squeeze(1)
+        if weights is not None:
+            weights = weights.squeeze(0)
+    return out, weights
+
+
+def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads) -> bool:
+    if query.dim() == 3:
+        if key.dim() != 3 or value.dim() != 3:
+            raise AssertionError("For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
+                                 f"{key.dim()}-D and {value.dim()}-D tensors respectively")
+        if key_padding_mask is not None and key_padding_mask.dim() != 2:
+            raise AssertionError("For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D but "
+                                 f"found {key_padding_mask.dim()}-D tensor instead")
+        if attn_mask is not None and attn_mask.dim() not in (2, 3):
+            raise AssertionError("For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found "
+                                 f"{attn_mask.dim()}-D tensor instead")
+        return True
+    if query.dim() == 2:
+        if key.dim() != 2 or value.dim() != 2:
+            raise AssertionError("For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found "
+                                 f"{key.dim()}-D and {value.dim()}-D tensors respectively")
+        if key_padding_mask is not None and key_padding_mask.dim() != 1:
+            raise AssertionError("For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or 1-D but "
+                                 f"found {key_padding_mask.dim()}-D tensor instead")
+        if attn_mask is not None:
+            if attn_mask.dim() not in (2, 3):
+                raise AssertionError("For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but "
+                                     f"found {attn_mask.dim()}-D tensor instead")
+            if attn_mask.dim() == 3:
+                expected = (num_heads, query.shape[0], key.shape[0])
+                if tuple(attn_mask.shape) != expected:
+                    raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got {attn_mask.shape}")
+        return False
+    raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.dim()}-D query tensor")

@@ -1,0 +1,28 @@
+"""torch.nn.modules: every layer, loss and container."""
+
+from .module import Module  # noqa: F401
+from .container import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .activation import *  # noqa: F401,F403
+from ._attention import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .sparse import *  # noqa: F401,F403
+from .flatten import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .batchnorm import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .instancenorm import *  # noqa: F401,F403
+from .padding import *  # noqa: F401,F403
+from .pixelshuffle import *  # noqa: F401,F403
+from .upsampling import *  # noqa: F401,F403
+from .fold import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
+from .transformer import *  # noqa: F401,F403
+
+# torch keeps MultiheadAttention in activation.py: the same path must resolve here (pickles, imports)
+from . import _attention as _attention_mod, activation as _activation_mod  # noqa: E402
+
+_activation_mod.MultiheadAttention = _attention_mod.MultiheadAttention

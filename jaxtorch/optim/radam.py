@@ -1,0 +1,103 @@
+"""RAdam (torch.optim.RAdam) on optax.scale_by_radam."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import jax.numpy as jnp
+import optax
+
+from .._tensor import Tensor
+from .optimizer import (
+    Optimizer,
+    _check_adam_args,
+    _closure_loss,
+    _init_states,
+    _step_tensor,
+    _unpack,
+    _wide,
+    _zeros_like,
+)
+
+__all__ = ["RAdam"]
+
+_EMPTY = optax.EmptyState()
+
+
+def _radam_update(*arrays, n, maximize, decoupled):
+    params, grads, (steps, exp_avgs, exp_avg_sqs), (lr, beta1, beta2, eps, weight_decay) = _unpack(arrays, n, 3)
+    out_p, out_step, out_m, out_v = [], [], [], []
+    for i in range(n):
+        p, g, step = params[i], grads[i], steps[i]
+        if maximize:
+            g = -g
+        if not decoupled:
+            g, _ = optax.add_decayed_weights(weight_decay).update(g, _EMPTY, p)
+        # torch's adaptive term is sqrt(bc2) / (sqrt(v) + eps); optax's is 1 / (sqrt(v / bc2) + eps'), the same
+        # value when eps' = eps / sqrt(bc2). bc2 = 1 - b2^t is a traced value, so pass that eps.
+        eps_scaled = eps / jnp.sqrt(1.0 - beta2 ** (_wide(step) + 1))
+        u, new = optax.scale_by_radam(beta1, beta2, eps_scaled).update(
+            g, optax.ScaleByAdamState(step.astype(jnp.int32), exp_avgs[i], exp_avg_sqs[i])
+        )
+        if decoupled:
+            u, _ = optax.add_decayed_weights(weight_decay).update(u, _EMPTY, p)
+        u, _ = optax.scale(-lr).update(u, _EMPTY)
+        out_p.append(optax.apply_updates(p, u).astype(p.dtype))
+        out_step.append((step + 1).astype(step.dtype))
+        out_m.append(new.mu.astype(p.dtype))
+        out_v.append(new.nu.astype(p.dtype))
+    return (*out_p, *out_step, *out_m, *out_v)
+
+
+class RAdam(Optimizer):
+    """torch.optim.RAdam."""
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float | Tensor = 1e-3,
+        betas: tuple = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        _check_adam_args(lr, betas, eps, weight_decay)
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            decoupled_weight_decay=decoupled_weight_decay,
+            differentiable=differentiable,
+        )
+        super().__init__(params, defaults)
+
+    def step(self, closure: Callable | None = None):
+        """One RAdam step; returns closure()'s loss."""
+        loss = _closure_loss(closure)
+        for group in self.param_groups:
+            params = self._params_with_grad(group)
+            if not params:
+                continue
+            _init_states(
+                self,
+                params,
+                lambda p: {"step": _step_tensor(), "exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)},
+            )
+            beta1, beta2 = self._hp(group, "betas", 0), self._hp(group, "betas", 1)
+            self._run_update(
+                _radam_update,
+                params,
+                ("step", "exp_avg", "exp_avg_sq"),
+                (self._hp(group, "lr"), beta1, beta2, self._hp(group, "eps"), self._hp(group, "weight_decay")),
+                (("maximize", bool(group["maximize"])), ("decoupled", bool(group["decoupled_weight_decay"]))),
+            )
+        return loss

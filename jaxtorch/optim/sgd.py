@@ -1,0 +1,123 @@
+"""SGD with torch's momentum, dampening, nesterov, weight_decay and maximize, on optax transforms."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import jax.numpy as jnp
+import optax
+
+from .._tensor import Tensor
+from ..autograd.grad_mode import enable_grad
+from .optimizer import Optimizer, _unpack, _zeros_like
+
+__all__ = ["SGD"]
+
+
+def _sgd_update(*arrays, n, has_momentum, nesterov, maximize):
+    params, grads, states, (lr, momentum, dampening, weight_decay, *first) = _unpack(arrays, n, int(has_momentum))
+    new_params, new_bufs = [], []
+    for i in range(n):
+        p, g = params[i], grads[i]
+        if maximize:
+            g = -g
+        g, _ = optax.add_decayed_weights(weight_decay).update(g, optax.EmptyState(), p)
+        if has_momentum:
+            # torch starts the buffer AT the first gradient and dampens only later updates:
+            # buf_1 = g_1, buf_t = m * buf_{t-1} + (1 - d) * g_t. optax.trace computes buf = g_in + m * buf from a
+            # zero buffer, so feeding it g_in = g on the first step and (1 - d) g afterwards is exactly torch's.
+            g, _ = optax.scale(jnp.where(first[i], 1.0, 1.0 - dampening)).update(g, optax.EmptyState())
+            g, st = optax.trace(decay=momentum, nesterov=nesterov).update(g, optax.TraceState(trace=states[0][i]))
+            new_bufs.append(st.trace.astype(p.dtype))
+        u, _ = optax.scale(-lr).update(g, optax.EmptyState())
+        new_params.append(optax.apply_updates(p, u).astype(p.dtype))
+    return (*new_params, *new_bufs)
+
+
+class SGD(Optimizer):
+    """torch.optim.SGD."""
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float | Tensor = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            fused=fused,
+        )
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("nesterov", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", False)
+
+    def step(self, closure: Callable | None = None):
+        """One SGD step over every parameter that has a gradient; returns closure()'s loss."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            params = self._params_with_grad(group)
+            if not params:
+                continue
+            has_momentum = group["momentum"] != 0
+            first = []
+            if has_momentum:
+                for p in params:
+                    st = self.state[p]
+                    fresh = st.get("momentum_buffer") is None
+                    if fresh:
+                        st["momentum_buffer"] = _zeros_like(p)
+                    first.append(fresh)
+            scalars = (
+                self._hp(group, "lr"),
+                self._hp(group, "momentum"),
+                self._hp(group, "dampening"),
+                self._hp(group, "weight_decay"),
+                *first,
+            )
+            self._run_update(
+                _sgd_update,
+                params,
+                ("momentum_buffer",) if has_momentum else (),
+                scalars,
+                (
+                    ("has_momentum", has_momentum),
+                    ("nesterov", bool(group["nesterov"])),
+                    ("maximize", bool(group["maximize"])),
+                ),
+            )
+        return loss

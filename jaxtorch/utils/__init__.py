@@ -1,0 +1,3 @@
+"""torch.utils: the data-loading subpackage (`jaxtorch.utils.data`)."""
+
+from . import data  # noqa: F401
