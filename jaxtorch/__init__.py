@@ -36,6 +36,7 @@ from . import nn  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from . import compiler  # noqa: E402,F401
 from .compiler import compile  # noqa: E402,F401
+from . import func  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
 
 globals().update(_FUNCTIONS)

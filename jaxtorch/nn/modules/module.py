@@ -660,6 +660,12 @@ class Module:
         return self.register_full_backward_hook(hook)
 
     def _call_impl(self, *args, **kwargs):
+        compiled = self.__dict__.get("_compiled_call_impl")
+        if compiled is not None:
+            return compiled(*args, **kwargs)
+        return self._eager_call_impl(*args, **kwargs)
+
+    def _eager_call_impl(self, *args, **kwargs):
         obs = _ts.observer
         if obs is not None:  # torch.compile: modules called are guarded on `training` and carried
             obs.note_module(self)
@@ -730,5 +736,15 @@ class Module:
     def __getstate__(self):
         return self.__dict__.copy()
 
-    def compile(self, *args, **kwargs):
-        raise NotImplementedError("jaxtorch: Module.compile() is not supported yet")
+    def compile(self, *args, **kwargs) -> None:
+        """Compile this module's forward in place (torch's Module.compile)."""
+        from ...compiler import CompiledFunction
+
+        call = CompiledFunction(lambda *a, **k: self._eager_call_impl(*a, **k), kwargs.get("fullgraph", False))
+        self.__dict__["_compiled_call_impl"] = call
+
+    def to_jax(self, *, return_buffers: bool = False):
+        """(apply_fn, params) for plain JAX code; see jaxtorch.func.to_jax."""
+        from ...func import to_jax
+
+        return to_jax(self, return_buffers=return_buffers)
