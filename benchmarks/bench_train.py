@@ -224,8 +224,9 @@ def _conv(p, x):
 
 
 def _dropout(key, x, rate):
-    keep = jax.random.bernoulli(key, 1.0 - rate, x.shape)
-    return jnp.where(keep, x / (1.0 - rate), jnp.zeros((), x.dtype)).astype(x.dtype)
+    # float32 uniforms: jax.random.bernoulli(key, python_float) would draw float64 ones under x64
+    keep = jax.random.uniform(key, x.shape, F32) >= rate
+    return jnp.where(keep, x * (1.0 / (1.0 - rate)), jnp.zeros((), x.dtype)).astype(x.dtype)
 
 
 def cnn_loss(params, x, y, key):

@@ -38,6 +38,7 @@ from . import compiler  # noqa: E402,F401
 from .compiler import compile  # noqa: E402,F401
 from . import func  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
+from . import distributed  # noqa: E402,F401
 
 globals().update(_FUNCTIONS)
 

@@ -66,7 +66,7 @@ class device:
 @functools.lru_cache(maxsize=None)
 def _jax_devices(platform: str) -> tuple:
     try:
-        return tuple(jax.devices(platform))
+        return tuple(jax.local_devices(backend=platform))  # local: other processes' devices are not ours
     except RuntimeError:
         return ()
 
@@ -88,7 +88,7 @@ def jax_device(d) -> jax.Device:
             raise RuntimeError("Found no NVIDIA driver on your system (jaxtorch: JAX sees no GPU; install jax "
                                "with CUDA support to use 'cuda' devices)")
     elif d.type in ("tpu", "xla"):
-        devs = _jax_devices("tpu") or (jax.devices() if d.type == "xla" else ())
+        devs = _jax_devices("tpu") or (jax.local_devices() if d.type == "xla" else ())
         if not devs:
             raise RuntimeError(f"jaxtorch: JAX sees no TPU device for '{d}'")
     else:
@@ -110,4 +110,4 @@ def from_jax_device(jd) -> device:
 
 @functools.lru_cache(maxsize=None)
 def default_device() -> device:
-    return from_jax_device(jax.devices()[0]) if jax.default_backend() != "cpu" else device("cpu")
+    return from_jax_device(jax.local_devices()[0]) if jax.default_backend() != "cpu" else device("cpu")

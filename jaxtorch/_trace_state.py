@@ -3,3 +3,7 @@
 Kept in its own tiny module so the eager hot path pays a single attribute read for it."""
 
 observer = None
+
+# the mesh axis name while compile traces a data-parallel step inside shard_map (None otherwise):
+# DistributedDataParallel averages gradients and SyncBatchNorm reduces statistics over it
+dp_axis = None

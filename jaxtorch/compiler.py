@@ -104,6 +104,11 @@ class _Observer:
         if self.mode == "trace":  # read as a constant this time; put back whatever the trace does to it
             self.views.append((t, dict(t.__dict__), list(t._version_box) if t._version_box is not None else None))
 
+    def note_data_parallel(self, module) -> None:
+        self.data_parallel = True
+
+    data_parallel = False
+
     def note_presync(self, obj) -> None:
         self.presync[id(obj)] = obj
 
@@ -170,7 +175,7 @@ def _container_writes(c, snap, path, out):
             new = c.get(k, _MISSING)
             old = shallow.get(k, _MISSING)
             if new is not old:
-                out.append((c, k, new))
+                out.append((c, k, new, old is _MISSING))
             elif k in nested:
                 _container_writes(new, nested[k], path + (k,), out)
     else:
@@ -178,11 +183,11 @@ def _container_writes(c, snap, path, out):
             new = c[i] if i < len(c) else _MISSING
             old = shallow[i] if i < len(shallow) else _MISSING
             if new is not old:
-                out.append((c, i, new))
+                out.append((c, i, new, old is _MISSING))
             elif i in nested:
                 _container_writes(new, nested[i], path + (i,), out)
         if len(c) != len(shallow):
-            out.append((c, "__len__", len(c)))
+            out.append((c, "__len__", len(c), True))
 
 
 _MISSING = object()
@@ -283,8 +288,11 @@ class _NeedLift(Exception):
 class _Program:
     """One traced-and-compiled step for a fixed argument signature and state list."""
 
-    def __init__(self, fn, lifted: list, arg_tpl, kw_tpl, tracked=()):
+    one_shot = False
+
+    def __init__(self, fn, lifted: list, arg_tpl, kw_tpl, tracked=(), data_parallel=False):
         self.fn = fn
+        self.mesh = _dp_mesh() if data_parallel else None
         self.tracked = list(tracked)
         self.lifted = lifted
         self.arg_tpl = arg_tpl
@@ -335,6 +343,10 @@ class _Program:
                         esc_index[id(value)] = len(escaped)
                         escaped.append(value)
                     return ("esc", esc_index[id(value)])
+                if isinstance(value, dict) and any(isinstance(v, (Tensor, dict, list)) for v in value.values()):
+                    return ("dict", type(value), [(k, carry(v)) for k, v in value.items()])
+                if isinstance(value, list) and any(isinstance(v, (Tensor, dict, list)) for v in value):
+                    return ("list", [carry(v) for v in value])
                 return ("obj", value)
 
             attr_plan = []  # (owner_index, attribute, carried value) for lifted tensors
@@ -345,13 +357,16 @@ class _Program:
                     if new is not old:
                         attr_plan.append((k, name, carry(new) if new is not None else ("obj", None)))
             obj_plan = []  # (container, key, carried value) for modules/optimizers/dicts touched
+            grows = False  # the step created new state slots (e.g. an optimizer's first moments)
             for obj, snap in obs.objects.values():
+                if snap is None:
+                    continue
                 writes: list = []
                 _container_writes(obj.__dict__, snap, (), writes)
-                for c, key, new in writes:
+                for c, key, new, added in writes:
                     if key == "__len__":
                         continue
-                    if not isinstance(new, Tensor) and new is not _MISSING and new is not None and not (
+                    if isinstance(new, (int, float, complex, str)) and not (
                             isinstance(key, str) and key.startswith("_")):
                         # a Python value (e.g. an lr set by scheduler.step()) would be replayed as the
                         # constant seen while tracing: stale on every later call
@@ -359,7 +374,9 @@ class _Program:
                             f"the function sets {key!r} = {new!r} on {type(obj).__name__} in Python; a compiled "
                             "program cannot recompute Python values (call e.g. scheduler.step() outside the "
                             "compiled function)")
-                    obj_plan.append((c, key, carry(new) if new is not _MISSING else ("del", None)))
+                    carried = carry(new) if new is not _MISSING else ("del", None)
+                    grows = grows or (added and carried[0] in ("esc", "dict", "list"))
+                    obj_plan.append((c, key, carried))
             # escaped tensors hold tracers: anything alive we cannot account for cannot be carried
             for t in escaped:
                 t._grad_fn = None
@@ -382,6 +399,8 @@ class _Program:
             esc_meta = [(t._requires_grad and t._grad_fn is not None, type(t)) for t in escaped]
             self.plan = dict(out_tpl=out_tpl, written=written, attr_plan=attr_plan, obj_plan=obj_plan,
                              n_esc=len(escaped), esc_meta=esc_meta)
+            self.trace_info = dict(modules=[m for m, _ in _modules_seen(obs)], presync=list(obs.presync.values()),
+                                   data_parallel=obs.data_parallel, grows=grows)
             return (tuple(n for n, w in zip(new_state, written) if w), tuple(esc_vals), tuple(out_leaves))
         finally:
             _trace_state.observer = prev_obs
@@ -404,7 +423,10 @@ class _Program:
     def build(self, state_vals, arg_vals):
         """Trace the Python once, then compile that jaxpr with the state it writes donated."""
         _STATS["traces"] += 1
-        closed = jax.make_jaxpr(self.pure)(state_vals, arg_vals)
+        if self.mesh is not None:
+            closed = jax.make_jaxpr(self._data_parallel_fn(arg_vals))(state_vals, arg_vals)
+        else:
+            closed = jax.make_jaxpr(self.pure)(state_vals, arg_vals)
         written = self.plan["written"]
         donate = tuple(i for i, w in enumerate(written) if w)
         fun = jax.extend.core.jaxpr_as_fun(closed)
@@ -412,6 +434,34 @@ class _Program:
         self.n_written = sum(written)
         self.written_tensors = [t for t, w in zip(self.lifted, written) if w]
         _STATS["compiles"] += 1
+
+    def _data_parallel_fn(self, arg_vals):
+        """pure() run per device under shard_map: tensor arguments are split along dim 0, state is
+        replicated, and DDP/SyncBatchNorm reduce over the 'dp' axis inside (DESIGN.md §8)."""
+        from jax.sharding import PartitionSpec as P
+
+        n = self.mesh.devices.size
+        specs = []
+        for a in arg_vals:
+            if getattr(a, "ndim", 0) >= 1:
+                if a.shape[0] % n:
+                    raise ValueError(f"torch.compile data parallel: the batch dimension of an argument of shape "
+                                     f"{list(a.shape)} must divide evenly over {n} devices")
+                specs.append(P("dp"))
+            else:
+                specs.append(P())
+
+        def body(state_vals, arg_vals):
+            prev = _trace_state.dp_axis
+            _trace_state.dp_axis = "dp"
+            try:
+                written, esc, outs = self.pure(state_vals, arg_vals)
+            finally:
+                _trace_state.dp_axis = prev
+            return written, esc, tuple(o[None] for o in outs)  # one row per replica
+
+        return jax.shard_map(body, mesh=self.mesh, in_specs=(P(), specs), out_specs=(P(), P(), P("dp")),
+                             check_vma=False)
 
     def __call__(self, args, kwargs):
         leaves: list = []
@@ -435,8 +485,16 @@ class _Program:
             escaped.append(Tensor._make(v) if cls is Tensor else _as_type(cls, v))
 
         def value(carried):
-            kind, v = carried
-            return escaped[v] if kind == "esc" else v
+            kind = carried[0]
+            if kind == "esc":
+                return escaped[carried[1]]
+            if kind == "dict":
+                d = carried[1]()
+                d.update((k, value(v)) for k, v in carried[2])
+                return d
+            if kind == "list":
+                return [value(v) for v in carried[1]]
+            return carried[1]
 
         for k, name, carried in plan["attr_plan"]:
             lifted[k].__dict__[name] = value(carried)
@@ -446,7 +504,35 @@ class _Program:
             else:
                 c[key] = value(carried)
         _STATS["compiled_calls"] += 1
+        if self.mesh is not None:
+            out_leaves = [_gather_replicas(o) for o in out_leaves]
         return _unflatten_out(plan["out_tpl"], iter(out_leaves))
+
+
+def _data_parallel_pending() -> bool:
+    """A DistributedDataParallel/DataParallel module exists and there are several local devices."""
+    from .nn.parallel.distributed import _live_replicated_modules
+
+    return bool(_live_replicated_modules) and len(jax.local_devices()) > 1
+
+
+def _dp_mesh():
+    from jax.sharding import Mesh
+
+    if jax.process_count() > 1:
+        raise NotImplementedError("jaxtorch: a compiled data-parallel step across several processes is not "
+                                  "supported yet; run DistributedDataParallel eagerly, or one process with all "
+                                  "devices")
+    devices = jax.local_devices()
+    return Mesh(np.array(devices), ("dp",)) if len(devices) > 1 else None
+
+
+def _gather_replicas(x):
+    """Per-replica results of a data-parallel step: per-sample outputs are concatenated along the
+    batch; a float scalar (a mean loss) is averaged, an integer scalar (a count) is summed."""
+    if x.ndim == 1:
+        return x.mean() if jax.numpy.issubdtype(x.dtype, jax.numpy.inexact) else x.sum()
+    return x.reshape((-1,) + x.shape[2:])
 
 
 def _as_type(cls, v):
@@ -462,6 +548,7 @@ class _Discovered:
         self.state: list = []  # weakrefs of state tensors, in discovery order
         self.modules: list = []  # modules called: their `training` flags guard the programs
         self.presync: list = []  # optimizers: hyper-parameters set in Python are copied into cells first
+        self.data_parallel = False  # a DistributedDataParallel/DataParallel module takes part
         self.warm = False
 
 
@@ -505,6 +592,8 @@ class CompiledFunction:
         if self.eager_only or _trace_state.observer is not None:
             return self.fn(*args, **kwargs)
         if not self.seen.warm:
+            if _data_parallel_pending():
+                return self._traced_first_call(args, kwargs)
             return self._warm_call(self.seen, args, kwargs)
         key = (_arg_sig(args), _arg_sig(kwargs), self._guard())
         prog = self.programs.get(key)
@@ -513,7 +602,8 @@ class CompiledFunction:
             if prog is None:
                 _STATS["eager_calls"] += 1
                 return self.fn(*args, **kwargs)
-            self.programs[key] = prog
+            if not prog.trace_info["grows"]:  # a step that created new state is rebuilt next call
+                self.programs[key] = prog
         for o in self.seen.presync:
             o._compile_presync()
         with _lock:
@@ -535,9 +625,30 @@ class CompiledFunction:
         entry.state = [weakref.ref(t) for t in obs.found.values()]
         entry.modules = [m for m, _ in _modules_seen(obs)]
         entry.presync = list(obs.presync.values())
+        entry.data_parallel = obs.data_parallel
         entry.warm = True
         _STATS["eager_calls"] += 1
         return out
+
+    def _traced_first_call(self, args, kwargs):
+        """First call of a step that may run data-parallel: an eager call would run it on one device
+        with whole-batch semantics (BatchNorm statistics), so trace it right away instead. State made
+        by this first step (optimizer moments) is carried out, and the program is rebuilt next call."""
+        seen = self.seen
+        seen.data_parallel = True
+        prog = self._build(seen, args, kwargs)
+        if prog is None:
+            _STATS["eager_calls"] += 1
+            return self.fn(*args, **kwargs)
+        info = prog.trace_info
+        seen.modules, seen.presync, seen.warm = info["modules"], info["presync"], True
+        if not info["data_parallel"]:  # not data-parallel after all: rebuild as a plain program next time
+            seen.data_parallel = False
+            prog.one_shot = True
+        if not prog.one_shot and not info["grows"]:
+            self.programs[(_arg_sig(args), _arg_sig(kwargs), self._guard())] = prog
+        with _lock:
+            return prog(args, kwargs)
 
     def _build(self, entry, args, kwargs):
         lifted = [t for t in (r() for r in entry.state) if t is not None]
@@ -546,7 +657,8 @@ class CompiledFunction:
         kw_tpl = _flatten_args(kwargs, arg_leaves)
         with _lock:
             for _ in range(8):
-                prog = _Program(self.fn, lifted, arg_tpl, kw_tpl, entry.presync + entry.modules)
+                prog = _Program(self.fn, lifted, arg_tpl, kw_tpl, entry.presync + entry.modules,
+                                entry.data_parallel)
                 try:
                     prog.build([t._value() for t in lifted], arg_leaves)
                     return prog

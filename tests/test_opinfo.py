@@ -21,7 +21,8 @@ import jaxtorch
 from helpers import ATOL, RTOL, assert_close, to_np
 from opinfo_skips import GRAD_SKIPS, LOOSE, NONDETERMINISTIC, SIGN_AMBIGUOUS, SKIPS, TIE_AMBIGUOUS
 
-MAX_SAMPLES = 3  # per op and dtype: XLA compiles dominate the runtime
+# samples per op and dtype: XLA compiles (one per sample shape) dominate the runtime
+MAX_SAMPLES = {torch.float32: 2, torch.int64: 1}
 FWD_TARGET, GRAD_TARGET = 250, 200
 DTYPES = (torch.float32, torch.int64)
 
@@ -122,7 +123,7 @@ def _samples(op, dtype, requires_grad):
     out = []
     for s in op.sample_inputs("cpu", dtype, requires_grad=requires_grad):
         out.append(s)
-        if len(out) == MAX_SAMPLES:
+        if len(out) == MAX_SAMPLES[dtype]:
             break
     return out
 
@@ -155,7 +156,7 @@ def _check_fwd(op, fn, dtype):
                 assert tuple(a.shape) == tuple(b.shape), what
                 assert str(a.dtype) == repr(b.dtype), what
         else:
-            if name in TIE_AMBIGUOUS and dtype == torch.int64:
+            if name in TIE_AMBIGUOUS and dtype == torch.int64 and isinstance(t_out, tuple):
                 # integer samples have ties, and which tied index torch returns is unspecified:
                 # compare the values; the indices only by shape and dtype
                 t_out, j_out = list(t_out), list(j_out)

@@ -327,7 +327,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None, out=None):
     if reduce is not None and reduce not in ("add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
     if isinstance(src, Tensor) and src.dtype != input.dtype:
-        raise RuntimeError(f"scatter(): Expected self.dtype to be equal to src.dtype")
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     return apply(_scatter_impl, (input, index, src), (("axis", d), ("reduce", reduce)), "scatter")
 
 
@@ -486,7 +486,7 @@ def masked_scatter(input, mask, source):
 @register()
 def masked_select(input, mask, *, out=None):
     if mask.dtype != _dt.bool_:
-        raise RuntimeError(f"masked_select: expected BoolTensor for mask")
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
     shape = np.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
     x = input.expand(shape) if tuple(input.shape) != shape else input
     m = mask.expand(shape) if tuple(mask.shape) != shape else mask

@@ -499,7 +499,7 @@ def true_divide(input, other, *, out=None):
     return div(input, other)
 
 
-Tensor.__rtruediv__ = lambda self, other: div(other, self) if isinstance(other, (numbers.Number, Tensor)) else NotImplemented
+Tensor.__rtruediv__ = lambda self, o: div(o, self) if isinstance(o, (numbers.Number, Tensor)) else NotImplemented
 Tensor.__itruediv__ = lambda self, other: self.div_(other)
 
 
@@ -508,7 +508,8 @@ def floor_divide(input, other, *, out=None):
     return div(input, other, rounding_mode="floor")
 
 
-Tensor.__rfloordiv__ = lambda self, o: floor_divide(o, self) if isinstance(o, (numbers.Number, Tensor)) else NotImplemented
+Tensor.__rfloordiv__ = lambda self, o: (floor_divide(o, self) if isinstance(o, (numbers.Number, Tensor))
+                                        else NotImplemented)
 Tensor.__ifloordiv__ = lambda self, other: self.floor_divide_(other)
 
 remainder = _def_binary("remainder", jnp.remainder, dunders=("__mod__",), rdunders=("__rmod__",))
@@ -531,7 +532,8 @@ def _nextafter(a, b):
 @_nextafter.defjvp
 def _nextafter_jvp(primals, tangents):
     # torch: d/da = 1 (the result is a one-ulp step from a), d/db = 0
-    return _nextafter(*primals), tangents[0]
+    out = _nextafter(*primals)
+    return out, jnp.broadcast_to(tangents[0], out.shape)
 
 
 nextafter = _def_binary("nextafter", _nextafter)
@@ -623,7 +625,7 @@ def pow(input, exponent, *, out=None):
     return _binary_apply(_pow_impl, input, exponent, (("dtype", d),), "pow")
 
 
-Tensor.__rpow__ = lambda self, other: pow(other, self) if isinstance(other, (numbers.Number, Tensor)) else NotImplemented
+Tensor.__rpow__ = lambda self, o: pow(o, self) if isinstance(o, (numbers.Number, Tensor)) else NotImplemented
 Tensor.__ipow__ = lambda self, other: self.pow_(other)
 
 

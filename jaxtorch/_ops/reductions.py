@@ -135,7 +135,7 @@ def _var_args(dim, unbiased, keepdim, correction):
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     dim, c, keepdim = _var_args(dim, unbiased, keepdim, correction)
     if not input.is_floating_point() and not input.is_complex():
-        raise RuntimeError(f"std and var only support floating point and complex dtypes")
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     return apply(_var_impl, (input,), (("axis", _dims(dim, input.ndim)), ("correction", c),
                                        ("keepdims", bool(keepdim))), "var")
 
@@ -144,7 +144,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     dim, c, keepdim = _var_args(dim, unbiased, keepdim, correction)
     if not input.is_floating_point() and not input.is_complex():
-        raise RuntimeError(f"std and var only support floating point and complex dtypes")
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     return apply(_std_impl, (input,), (("axis", _dims(dim, input.ndim)), ("correction", c),
                                        ("keepdims", bool(keepdim))), "std")
 
@@ -259,7 +259,8 @@ def min(input, dim=None, keepdim=False, *, out=None):
 
 @register()
 def aminmax(input, *, dim=None, keepdim=False, out=None):
-    return rt.aminmax(amin(input, () if dim is None else dim, keepdim), amax(input, () if dim is None else dim, keepdim))
+    d = () if dim is None else dim
+    return rt.aminmax(amin(input, d, keepdim), amax(input, d, keepdim))
 
 
 def _argmax_impl(x, *, axis, keepdims):

@@ -256,6 +256,7 @@ def run_backward(roots, root_cts, retain_graph: bool, create_graph: bool, captur
 
     prev_grad = _gm.state.enabled
     _gm.state.enabled = create_graph
+    _callbacks.append([])
     try:
         while queue:
             node = queue.pop()
@@ -318,9 +319,23 @@ def run_backward(roots, root_cts, retain_graph: bool, create_graph: bool, captur
                 deps[id(nxt)] = d
                 if d == 0:
                     queue.append(nxt)
+        callbacks = _callbacks[-1]
+        while callbacks:  # queued by hooks during this backward (e.g. DDP's gradient all-reduce)
+            callbacks.pop(0)()
         return results
     finally:
+        _callbacks.pop()
         _gm.state.enabled = prev_grad
+
+
+_callbacks: list = []  # one list per running backward (backward can nest inside hooks)
+
+
+def queue_callback(fn) -> None:
+    """Run fn() once the current backward pass has finished (torch's engine.queue_callback)."""
+    if not _callbacks:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _callbacks[-1].append(fn)
 
 
 def _accumulate(node: AccumulateGrad, ct, create_graph):

@@ -99,6 +99,10 @@ def _unpack(arrays: tuple, n: int, n_state: int):
 def _with_hooks(step: Callable) -> Callable:
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
+        obs = _trace_state.observer
+        if obs is not None:  # torch.compile: track the state this step creates or changes
+            obs.note_presync(self)
+            obs.note_object(self)
         for hook in chain(_global_optimizer_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
             result = hook(self, args, kwargs)
             if result is not None:
@@ -226,6 +230,13 @@ class Optimizer:
         if any(id(p) in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
+        # make the hyper-parameter cells now, outside any compiled step, so a traced step only reads them
+        for key, value in param_group.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                self._hp(param_group, key)
+            elif isinstance(value, tuple) and all(isinstance(v, (int, float)) for v in value):
+                for i in range(len(value)):
+                    self._hp(param_group, key, i)
 
     # ------------------------------------------------------------------ grads
     def zero_grad(self, set_to_none: bool = True) -> None:

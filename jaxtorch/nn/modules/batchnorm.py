@@ -121,3 +121,61 @@ class BatchNorm3d(_BatchNorm):
     def _check_input_dim(self, input: Tensor) -> None:
         if input.dim() != 5:
             raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalisation whose training statistics are taken over the whole data-parallel batch:
+    over all devices inside a compiled data-parallel step, over all processes eagerly."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, process_group=None, device=None, dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device=device, dtype=dtype)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+
+    def forward(self, input: Tensor) -> Tensor:
+        from ..parallel import _collectives
+
+        self._check_input_dim(input)
+        if not self.training or _collectives.replicas() == 1:
+            return super().forward(input)
+        axes = (0,) + tuple(range(2, input.dim()))
+        count = input.numel() // input.shape[1]
+        local_sum, local_sq = input.sum(axes), (input * input).sum(axes)
+        total_sum, total_sq, n = _collectives.total([local_sum, local_sq, tensor(float(count), dtype=input.dtype)])
+        mean = total_sum / n
+        var = total_sq / n - mean * mean
+        shape = (1, -1) + (1,) * (input.dim() - 2)
+        y = (input - mean.view(shape)) * (var + self.eps).rsqrt().view(shape)
+        if self.weight is not None:
+            y = y * self.weight.view(shape) + self.bias.view(shape)
+        if self.track_running_stats and self.running_mean is not None:
+            with no_grad():
+                self.num_batches_tracked.add_(1)
+                factor = 1.0 / self.num_batches_tracked if self.momentum is None else self.momentum
+                unbiased = var.detach() * n / (n - 1)
+                self.running_mean.mul_(1 - factor).add_(mean.detach() * factor)
+                self.running_var.mul_(1 - factor).add_(unbiased * factor)
+        return y
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group=None) -> Module:
+        """Replace every BatchNorm*D in module (recursively) by a SyncBatchNorm sharing its state."""
+        out = module
+        if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
+            out = SyncBatchNorm(module.num_features, module.eps, module.momentum, module.affine,
+                                module.track_running_stats, process_group)
+            if module.affine:
+                out.weight, out.bias = module.weight, module.bias
+            out.running_mean, out.running_var = module.running_mean, module.running_var
+            out.num_batches_tracked = module.num_batches_tracked
+            out.training = module.training
+        for name, child in module.named_children():
+            out.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return out
+
+
+__all__.append("SyncBatchNorm")
