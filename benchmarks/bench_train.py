@@ -11,7 +11,10 @@ Variants per model:
   jt-eager     the same step without compile
   hand-jax     the same maths in jax.numpy/lax, params and optax state as pytrees, one jax.jit with donation
   torch-eager  real torch (CPU), default threads
+  torch-eager-1t  the same with torch.set_num_threads(1): torch's OpenMP threads collapse under CPU
+               contention (another busy process on a 2-core machine), so both are shown
   torch-compile torch.compile of the same real-torch step (skipped with the reason if it fails)
+  torch-compile-1t  the same, compiled and run with torch.set_num_threads(1)
 
 The model code is written once against the torch API and instantiated with either jaxtorch or torch.
 Time to first step: jaxtorch's compiled step needs two calls (eager discovery, then trace + XLA compile);
@@ -35,7 +38,8 @@ import optax
 
 import jaxtorch
 
-VARIANTS = ("jt-compile", "jt-eager", "hand-jax", "torch-eager", "torch-compile")
+VARIANTS = ("jt-compile", "jt-eager", "hand-jax", "torch-eager", "torch-eager-1t", "torch-compile",
+            "torch-compile-1t")
 
 # shapes shared by every variant
 MNIST_BATCH = 64
@@ -313,17 +317,20 @@ def hand_jax_setup(name, data, params=None):
 
 
 def _timed_loop(call, finish, seconds, steps):
-    """Time `steps` calls (or enough for `seconds`, at least 5), blocking once at the end."""
+    """Time `steps` calls (or enough for `seconds`, at least 5), blocking once at the end.
+
+    Returns (steps/s, steps, seconds, process CPU ms per step); the CPU figure counts all threads of this
+    process, so it is less sensitive to other processes than wall time (torch's spin-waiting inflates it)."""
     t0 = time.perf_counter()
     finish(call())  # one more warm step, also sizes the loop
     per = time.perf_counter() - t0
     n = steps if steps else max(5, int(math.ceil(seconds / max(per, 1e-6))))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(n):
         out = call()
     finish(out)
     dt = time.perf_counter() - t0
-    return n / dt, n, dt
+    return n / dt, n, dt, (time.process_time() - c0) / n * 1e3
 
 
 def bench_jaxtorch(name, data, compiled, seconds, steps):
@@ -349,7 +356,7 @@ def bench_jaxtorch(name, data, compiled, seconds, steps):
     else:
         finish(step(x, y))
         finish(step(x, y))
-    res["sps"], res["n"], res["dt"] = _timed_loop(lambda: step(x, y), finish, seconds, steps)
+    res["sps"], res["n"], res["dt"], res["cpu"] = _timed_loop(lambda: step(x, y), finish, seconds, steps)
     if compiled:
         res["stats"] = jaxtorch.compiler.stats()
     return res
@@ -372,22 +379,28 @@ def bench_hand_jax(name, data, seconds, steps):
     t1 = time.perf_counter()
     finish(call())
     t2 = time.perf_counter()
-    sps, n, dt = _timed_loop(call, finish, seconds, steps)
-    return {"first": t1 - t0, "second": t2 - t1, "sps": sps, "n": n, "dt": dt}
+    sps, n, dt, cpu = _timed_loop(call, finish, seconds, steps)
+    return {"first": t1 - t0, "second": t2 - t1, "sps": sps, "n": n, "dt": dt, "cpu": cpu}
 
 
-def bench_torch(torch, name, data, compiled, seconds, steps):
+def bench_torch(torch, name, data, compiled, seconds, steps, threads=None):
     model, opt, step, (x, y) = torch_api_setup(torch, name, data)
     res = {}
     if compiled:
         step = torch.compile(step)
-    t0 = time.perf_counter()
-    float(step(x, y))
-    t1 = time.perf_counter()
-    float(step(x, y))
-    t2 = time.perf_counter()
-    res.update(first=t1 - t0, second=t2 - t1)
-    res["sps"], res["n"], res["dt"] = _timed_loop(lambda: step(x, y), float, seconds, steps)
+    default_threads = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        t0 = time.perf_counter()
+        float(step(x, y))
+        t1 = time.perf_counter()
+        float(step(x, y))
+        t2 = time.perf_counter()
+        res.update(first=t1 - t0, second=t2 - t1)
+        res["sps"], res["n"], res["dt"], res["cpu"] = _timed_loop(lambda: step(x, y), float, seconds, steps)
+    finally:
+        torch.set_num_threads(default_threads)
     return res
 
 
@@ -474,11 +487,15 @@ def main():
             r["jt-eager"] = bench_jaxtorch(name, data, False, args.seconds, args.steps)
         if torch is not None and "torch-eager" in variants:
             r["torch-eager"] = bench_torch(torch, name, data, False, args.seconds, args.steps)
-        if torch is not None and "torch-compile" in variants:
+        if torch is not None and "torch-eager-1t" in variants:
+            r["torch-eager-1t"] = bench_torch(torch, name, data, False, args.seconds, args.steps, threads=1)
+        for v, threads in (("torch-compile", None), ("torch-compile-1t", 1)):
+            if torch is None or v not in variants:
+                continue
             try:
-                r["torch-compile"] = bench_torch(torch, name, data, True, args.seconds, args.steps)
+                r[v] = bench_torch(torch, name, data, True, args.seconds, args.steps, threads)
             except Exception as e:  # inductor needs a working C++ toolchain
-                print(f"[{name}] torch.compile failed: {type(e).__name__}: {str(e).splitlines()[0][:200]}")
+                print(f"[{name}] {v} failed: {type(e).__name__}: {str(e).splitlines()[0][:200]}")
         results[name] = r
         line = ", ".join(f"{v} {r[v]['sps']:.1f}/s" for v in VARIANTS if v in r)
         print(f"[{name}] {line}   ({time.perf_counter() - t_start:.0f} s elapsed)", flush=True)
@@ -486,39 +503,42 @@ def main():
             print(f"[{name}] jaxtorch compile stats: {r['jt-compile']['stats']}")
 
     print()
-    print("steps/s (timed steps in parentheses)")
-    print(f"{'model':<10}" + "".join(f"{v:>20}" for v in VARIANTS))
+    print("steps/s, wall clock (timed steps in parentheses)")
+    print(f"{'model':<10}" + "".join(f"{v:>17}" for v in VARIANTS))
     for name, r in results.items():
         cells = [f"{r[v]['sps']:.1f} ({r[v]['n']})" if v in r else "-" for v in VARIANTS]
-        print(f"{name:<10}" + "".join(f"{c:>20}" for c in cells))
+        print(f"{name:<10}" + "".join(f"{c:>17}" for c in cells))
+    print("process CPU ms per step (all threads; less sensitive to other processes than wall time)")
+    for name, r in results.items():
+        cells = [f"{r[v]['cpu']:.2f}" if v in r else "-" for v in VARIANTS]
+        print(f"{name:<10}" + "".join(f"{c:>17}" for c in cells))
 
     def ratio(r, a, b):
         return r[a]["sps"] / r[b]["sps"] if a in r and b in r else None
 
     print()
     print("throughput ratios (>1: the first is faster)")
-    print(f"{'model':<10}{'jt-compile/hand-jax':>22}{'jt-compile/torch-eager':>25}{'jt-eager/torch-eager':>23}"
-          f"{'jt-compile/torch-compile':>27}")
+    pairs = [("jt-compile", "hand-jax"), ("jt-compile", "torch-eager"), ("jt-eager", "torch-eager"),
+             ("jt-compile", "torch-eager-1t"), ("jt-eager", "torch-eager-1t"), ("jt-compile", "torch-compile"),
+             ("jt-compile", "torch-compile-1t"), ("jt-compile", "jt-eager")]
+    print(f"{'model':<10}" + "".join(f"{a + '/' + b:>{len(a) + len(b) + 3}}" for a, b in pairs))
     for name, r in results.items():
-        print(f"{name:<10}{_fmt(ratio(r, 'jt-compile', 'hand-jax'), '.2f'):>22}"
-              f"{_fmt(ratio(r, 'jt-compile', 'torch-eager'), '.2f'):>25}"
-              f"{_fmt(ratio(r, 'jt-eager', 'torch-eager'), '.2f'):>23}"
-              f"{_fmt(ratio(r, 'jt-compile', 'torch-compile'), '.2f'):>27}")
+        print(f"{name:<10}" + "".join(f"{_fmt(ratio(r, a, b), '.2f'):>{len(a) + len(b) + 3}}" for a, b in pairs))
 
     print()
     print("time to first compiled step (s): jaxtorch call 1 = eager discovery, call 2 = trace + XLA compile;")
     print("hand-jax call 1 = trace + compile; torch-compile call 1 = dynamo + inductor")
     print(f"{'model':<10}{'jt call1':>10}{'jt call2':>10}{'jt 1+2':>10}{'jt call3':>10}{'hand 1st':>10}"
-          f"{'hand 2nd':>10}{'jt(1+2)/hand':>14}{'jt call2/hand':>15}{'torch-c 1st':>13}")
+          f"{'hand 2nd':>10}{'jt(1+2)/hand':>14}{'jt call2/hand':>15}{'torch-c 1st':>13}{'torch-c-1t 1st':>16}")
     for name, r in results.items():
-        jt, hj, tc = r.get("jt-compile"), r.get("hand-jax"), r.get("torch-compile")
+        jt, hj, tc, tc1 = r.get("jt-compile"), r.get("hand-jax"), r.get("torch-compile"), r.get("torch-compile-1t")
         both = jt["first"] + jt["second"] if jt else None
         print(f"{name:<10}{_fmt(jt and jt['first'], '.2f'):>10}{_fmt(jt and jt['second'], '.2f'):>10}"
               f"{_fmt(both, '.2f'):>10}{_fmt(jt and jt['third'], '.3f'):>10}"
               f"{_fmt(hj and hj['first'], '.2f'):>10}{_fmt(hj and hj['second'], '.3f'):>10}"
               f"{_fmt(both / hj['first'] if jt and hj else None, '.2f'):>14}"
               f"{_fmt(jt['second'] / hj['first'] if jt and hj else None, '.2f'):>15}"
-              f"{_fmt(tc and tc['first'], '.2f'):>13}")
+              f"{_fmt(tc and tc['first'], '.2f'):>13}{_fmt(tc1 and tc1['first'], '.2f'):>16}")
 
     if not args.no_check and "simplenet" in models:
         print()

@@ -38,7 +38,23 @@ from . import compiler  # noqa: E402,F401
 from .compiler import compile  # noqa: E402,F401
 from . import func  # noqa: E402,F401
 from . import optim  # noqa: E402,F401
+from . import serialization  # noqa: E402,F401
+from .serialization import save, load  # noqa: E402,F401
 from . import distributed  # noqa: E402,F401
+from . import amp  # noqa: E402,F401
+from .amp import autocast  # noqa: E402,F401
+from .amp.autocast_mode import (  # noqa: E402,F401
+    is_autocast_enabled, get_autocast_dtype, set_autocast_enabled, set_autocast_dtype, is_autocast_cpu_enabled,
+    get_autocast_cpu_dtype, get_autocast_gpu_dtype, is_autocast_cache_enabled, set_autocast_cache_enabled,
+    clear_autocast_cache,
+)
+from . import cuda, backends, accelerator  # noqa: E402,F401
+from ._device_api import (  # noqa: E402,F401
+    set_float32_matmul_precision, get_float32_matmul_precision, set_num_threads, get_num_threads,
+    set_num_interop_threads, get_num_interop_threads,
+)
+from . import _shim  # noqa: E402
+from ._shim import install  # noqa: E402,F401
 
 globals().update(_FUNCTIONS)
 
@@ -97,19 +113,13 @@ def are_deterministic_algorithms_enabled():
     return False
 
 
-def set_num_threads(n):
-    """Accepted for compatibility; XLA manages its own thread pool."""
-
-
-def get_num_threads():
-    import os
-
-    return os.cpu_count() or 1
-
-
 def set_default_device(device):
     raise NotImplementedError("jaxtorch: set_default_device is not supported yet")
 
 
 def compiled_with_cxx11_abi():
     return True
+
+
+# `torch.<missing>` names the torch API and says it is not supported yet (AttributeError, so hasattr works).
+__getattr__ = _shim._make_getattr(__name__)

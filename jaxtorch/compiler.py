@@ -200,15 +200,15 @@ _MISSING = object()
 def _arg_sig(x):
     if isinstance(x, Tensor):
         d = x._value()
-        return ("T", d.shape, str(d.dtype), x._requires_grad)
+        return (d.shape, d.dtype, x._requires_grad)  # dtype objects hash fast; their str() does not
     if isinstance(x, bool) or x is None or isinstance(x, (int, float, str, bytes)):
-        return (type(x).__name__, x)  # Python numbers are constants of the program (as in jax.jit)
+        return (type(x), x)  # Python numbers are constants of the program (as in jax.jit)
     if isinstance(x, (list, tuple)):
-        return (type(x).__name__,) + tuple(_arg_sig(v) for v in x)
+        return (type(x),) + tuple(_arg_sig(v) for v in x)
     if isinstance(x, dict):
         return ("dict",) + tuple((k, _arg_sig(v)) for k, v in x.items())
     if isinstance(x, (np.ndarray, jax.Array)):
-        return ("A", x.shape, str(x.dtype))
+        return ("A", x.shape, x.dtype)
     return ("id", id(x))
 
 
@@ -585,8 +585,9 @@ class CompiledFunction:
 
     def _guard(self):
         from .autograd import grad_mode
+        from . import _autocast  # a program traced under autocast holds its casts: key on the state
 
-        return (grad_mode.state.enabled,) + tuple(m.training for m in self.seen.modules)
+        return (grad_mode.state.enabled, _autocast.guard()) + tuple(m.training for m in self.seen.modules)
 
     def __call__(self, *args, **kwargs):
         if self.eager_only or _trace_state.observer is not None:

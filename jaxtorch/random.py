@@ -19,10 +19,12 @@ from ._tensor import Tensor
 _DEFAULT_SEED = 67280421310721  # torch's default initial seed
 
 
-def _key_from_seed(seed: int):
+def _key_from_seed(seed: int) -> np.ndarray:
+    """The raw threefry2x32 key JAX makes for `seed` ([high 32 bits, low 32 bits]), computed in numpy
+    so that creating a Generator (the default one exists at import) never starts a JAX backend:
+    jax.distributed must be able to initialise after `import jaxtorch`."""
     seed = int(seed) & 0xFFFFFFFFFFFFFFFF
-    return np.asarray(jax.random.key_data(jax.random.key(np.uint64(seed) if seed >= 2**63 else seed,
-                                                         impl="threefry2x32")), dtype=np.uint32)
+    return np.array([(seed >> 32) & 0xFFFFFFFF, seed & 0xFFFFFFFF], dtype=np.uint32)
 
 
 class Generator:
@@ -33,17 +35,18 @@ class Generator:
 
         self.device = to_device(device)
         self._seed = _DEFAULT_SEED
-        self._key = Tensor._make(jnp.asarray(_key_from_seed(self._seed)))
-        self._counter = Tensor._make(jnp.zeros((), jnp.int64))
+        # numpy payloads until the first draw moves them to the device (see _key_from_seed)
+        self._key = Tensor._make(_key_from_seed(self._seed))
+        self._counter = Tensor._make(np.zeros((), np.int64))
 
     def manual_seed(self, seed) -> Generator:
         seed = int(seed)
         if seed < -(2**63) or seed >= 2**64:
             raise RuntimeError("Overflow when unpacking long")
         self._seed = seed & 0xFFFFFFFFFFFFFFFF
-        self._key._data = jnp.asarray(_key_from_seed(self._seed))
+        self._key._data = _key_from_seed(self._seed)
         self._key._box()[0] += 1
-        self._counter._data = jnp.zeros((), jnp.int64)
+        self._counter._data = np.zeros((), np.int64)
         self._counter._box()[0] += 1
         return self
 

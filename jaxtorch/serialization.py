@@ -361,6 +361,8 @@ class _Loader:
         self.read_record = read_record  # key -> numpy uint8 array (zip format); None: legacy
         self.storages: dict[str, _Storage] = {}
         self.pending: list = []  # legacy: tensors whose bytes come after the pickle
+        self.pending_index: dict[int, int] = {}
+        self.first_of: dict[int, _Storage] = {}  # id(first tensor built on a storage) -> storage
         self.swap = False  # storages written big-endian
 
     def persistent_load(self, pid):
@@ -380,13 +382,13 @@ class _Loader:
         got = self.storages.get(key)
         if got is None:
             got = _Storage(storage_type.dtype, numel, location)
-            got.device = self._restore_device(got)
             if not legacy:
                 raw = self.read_record(key)
                 if raw.size < got.nbytes:
                     raise _LoadError(f"storage 'data/{key}' declares {got.nbytes} bytes but its record holds "
                                      f"{raw.size}")
                 got.raw = raw[:got.nbytes]
+            got.device = self._restore_device(got)
             self.storages[key] = got
         elif got.dtype is not storage_type.dtype and storage_type.dtype is not None:
             raise _LoadError(f"storage '{key}' is used with two different types")
@@ -464,6 +466,7 @@ class _Loader:
         t = Tensor._make(None)
         spec = (storage, storage_offset, size, stride, dtype)
         if storage.bytes_() is None:  # legacy format: bytes follow the pickle
+            self.pending_index[id(t)] = len(self.pending)
             self.pending.append((t, spec))
         else:
             self._share_or_fill(t, spec)
@@ -495,6 +498,7 @@ class _Loader:
             self._fill(t, spec)
             covers = offset == 0 and stride == _contiguous(size) and int(np.prod(size)) == capacity
             storage.first = [t, covers, (("size", size), ("stride", stride), ("offset", offset))]
+            self.first_of[id(t)] = storage
             return
         base = storage.base
         if base is None:
@@ -521,14 +525,14 @@ class _Loader:
             raise _LoadError("only Tensors of floating point dtype can require gradients")
         p = Parameter.__new__(Parameter, Tensor._make(None), False)
         p._data = data._data
-        for i, (t, spec) in enumerate(self.pending):
-            if t is data:  # legacy: bytes not read yet; fill the Parameter instead
-                self.pending[i] = (p, spec)
-        for storage in self.storages.values():  # the Parameter takes the place of the tensor it wraps
-            if storage.first is not None and storage.first[0] is data:
-                storage.first[0] = p
-            if storage.base is data:
-                storage.base = p
+        i = self.pending_index.pop(id(data), None)
+        if i is not None:  # legacy: bytes not read yet; fill the Parameter instead
+            self.pending[i] = (p, self.pending[i][1])
+            self.pending_index[id(p)] = i
+        storage = self.first_of.pop(id(data), None)
+        if storage is not None:  # the Parameter takes the place of the tensor it wraps
+            storage.first[0] = p
+            self.first_of[id(p)] = storage
         p._requires_grad = requires_grad
         if state:
             _set_state(p, state)
@@ -725,11 +729,11 @@ class _SafeUnpickler:
     """Interprets pickle opcodes itself: GLOBAL / STACK_GLOBAL resolve only through the allow-list, REDUCE /
     NEWOBJ / BUILD only act on allow-listed objects, and nothing is ever imported."""
 
-    def __init__(self, data: bytes, loader: _Loader, encoding: str = "bytes"):
-        self.file = io.BytesIO(data)
+    def __init__(self, data, loader: _Loader | None, encoding: str = "bytes"):
+        self.file = io.BytesIO(data) if isinstance(data, bytes) else data
         self.loader = loader
         self.encoding = encoding
-        self.allowed = loader.torch_globals()
+        self.allowed = loader.torch_globals() if loader is not None else dict(_STATIC_GLOBALS)
         self.user = _user_allowed()
         self.callables = {id(v) for k, v in self.allowed.items() if k.startswith("torch._")}
         self.callables |= {id(c) for c in _CALLABLE}
@@ -908,6 +912,8 @@ class _SafeUnpickler:
                 state = stack.pop()
                 self._build(stack[-1], state)
             elif c == op["BINPERSID"]:
+                if self.loader is None:
+                    raise _WeightsError("unsupported persistent id encountered")
                 stack.append(self.loader.persistent_load(stack.pop()))
             else:
                 raise _WeightsError(f"Unsupported operand {c}")
@@ -1017,18 +1023,18 @@ def _load_from(fh: BinaryIO, map_location, weights_only: bool, encoding: str):
     return _load_legacy(fh, map_location, weights_only, encoding)
 
 
-def _unpickle(data_or_file, loader: _Loader, weights_only: bool, encoding: str):
+_WO_ERRORS = (pickle.UnpicklingError, IndexError, KeyError, TypeError, ValueError, struct.error, EOFError,
+              AttributeError, OverflowError, UnicodeDecodeError)
+
+
+def _unpickle(data: bytes, loader: _Loader, weights_only: bool, encoding: str):
     if not weights_only:
-        f = io.BytesIO(data_or_file) if isinstance(data_or_file, bytes) else data_or_file
-        return _FullUnpickler(f, loader, encoding=encoding).load()
+        return _FullUnpickler(io.BytesIO(data), loader, encoding=encoding).load()
     try:
-        return _SafeUnpickler(data_or_file, loader, encoding=encoding).load()
-    except _LoadError:
+        return _SafeUnpickler(data, loader, encoding=encoding).load()
+    except (_LoadError, RuntimeError):
         raise
-    except RuntimeError:
-        raise
-    except (pickle.UnpicklingError, IndexError, KeyError, TypeError, ValueError, struct.error, EOFError,
-            AttributeError, OverflowError) as e:
+    except _WO_ERRORS as e:
         raise pickle.UnpicklingError(_wo_message(str(e) or type(e).__name__)) from None
 
 
@@ -1074,40 +1080,38 @@ def _load_zip(fh: BinaryIO, map_location, weights_only: bool, encoding: str):
 def _load_legacy(fh: BinaryIO, map_location, weights_only: bool, encoding: str):
     loader = _Loader(map_location, None)
 
-    def header():
-        if weights_only:
-            return _SafeUnpickler(b"", loader, encoding)._from_file(fh)
-        return pickle.Unpickler(fh, encoding=encoding).load()
-
-    try:
-        magic = header()
-    except (pickle.UnpicklingError, IndexError, KeyError, TypeError, ValueError, struct.error, EOFError) as e:
-        if weights_only:
+    def next_pickle(with_storages: bool = False):
+        if not weights_only:
+            unpickler = _FullUnpickler(fh, loader, encoding=encoding)
+            if not with_storages:
+                unpickler.persistent_load = _no_persistent_ids
+            return unpickler.load()
+        try:
+            return _SafeUnpickler(fh, loader if with_storages else None, encoding).load()
+        except (_LoadError, RuntimeError):
+            raise
+        except _WO_ERRORS as e:
             raise pickle.UnpicklingError(_wo_message(str(e) or type(e).__name__)) from None
-        raise
-    if magic != _MAGIC_NUMBER:
+
+    if next_pickle() != _MAGIC_NUMBER:
         raise RuntimeError("Invalid magic number; corrupt file?")
-    version = header()
+    version = next_pickle()
     if version != _PROTOCOL_VERSION:
         raise RuntimeError(f"Invalid protocol version: {version}")
-    sys_info = header()
+    sys_info = next_pickle()
     if type(sys_info) is not dict:
         raise _LoadError("malformed legacy header")
     loader.swap = sys_info.get("little_endian", True) != (sys.byteorder == "little")
-    if weights_only:
-        result = _safe_from_file(fh, loader, encoding)
-    else:
-        result = _FullUnpickler(fh, loader, encoding=encoding).load()
-    keys = header()
+    result = next_pickle(with_storages=True)
+    keys = next_pickle()
     if type(keys) is not list or any(type(k) is not str for k in keys):
         raise _LoadError("malformed legacy storage key list")
     pos = fh.tell()
-    fh.seek(0, os.SEEK_END)
-    end = fh.tell()
+    end = fh.seek(0, os.SEEK_END)
     fh.seek(pos)
     for key in keys:
         storage = loader.storages.get(key)
-        if storage is None or storage.root is not None:
+        if storage is None or storage.root is not None or storage.raw is not None:
             raise _LoadError(f"legacy storage key {key!r} is not used by the checkpoint")
         n = struct.unpack("<q" if not loader.swap else ">q", _read_exact(fh, 8))[0]
         nbytes = n * (storage.dtype.itemsize if storage.dtype is not None else 1)
@@ -1121,27 +1125,12 @@ def _load_legacy(fh: BinaryIO, map_location, weights_only: bool, encoding: str):
     return result
 
 
+def _no_persistent_ids(pid):
+    raise _LoadError("unexpected persistent id in a legacy checkpoint header")
+
+
 def _read_exact(fh: BinaryIO, n: int) -> bytes:
     b = fh.read(n)
     if len(b) != n:
         raise _LoadError("legacy checkpoint is truncated")
     return b
-
-
-def _safe_from_file(fh: BinaryIO, loader: _Loader, encoding: str):
-    try:
-        return _SafeUnpickler(b"", loader, encoding)._from_file(fh)
-    except (_LoadError, RuntimeError):
-        raise
-    except (pickle.UnpicklingError, IndexError, KeyError, TypeError, ValueError, struct.error, EOFError,
-            AttributeError, OverflowError) as e:
-        raise pickle.UnpicklingError(_wo_message(str(e) or type(e).__name__)) from None
-
-
-def _from_file(self: _SafeUnpickler, fh: BinaryIO):
-    """Run the interpreter on a stream (legacy files hold several pickles back to back)."""
-    self.file = fh
-    return self.load()
-
-
-_SafeUnpickler._from_file = _from_file

@@ -19,7 +19,8 @@ from torch.testing._internal.common_methods_invocations import op_db
 
 import jaxtorch
 from helpers import ATOL, RTOL, assert_close, to_np
-from opinfo_skips import GRAD_SKIPS, LOOSE, NONDETERMINISTIC, SIGN_AMBIGUOUS, SKIPS, TIE_AMBIGUOUS
+from opinfo_skips import (GRAD_SKIPS, LOOSE, NONDETERMINISTIC, RANDOM_IN_TRAINING, SIGN_AMBIGUOUS, SKIPS,
+                          TIE_AMBIGUOUS)
 
 # samples per op and dtype: XLA compiles (one per sample shape) dominate the runtime
 MAX_SAMPLES = {torch.float32: 2, torch.int64: 1}
@@ -132,6 +133,10 @@ def _convert(sample, grad):
     return _to_jt(sample.input, grad), _to_jt(list(sample.args), grad), _to_jt(dict(sample.kwargs), grad)
 
 
+def _random_sample(name, sample) -> bool:
+    return name in RANDOM_IN_TRAINING and bool(sample.kwargs.get("training", False))
+
+
 def _tols(name):
     return LOOSE.get(name, (RTOL, ATOL, ""))[:2]
 
@@ -148,7 +153,7 @@ def _check_fwd(op, fn, dtype):
         t_out = _call_torch(op, s.input, s.args, s.kwargs)
         j_out = _call_jt(fn, name, j_in, j_args, j_kwargs)
         what = f"{name} {dtype} sample {i}: {s.summary() if hasattr(s, 'summary') else ''}"
-        if name in NONDETERMINISTIC:  # random / uninitialised values: only shapes and dtypes agree
+        if name in NONDETERMINISTIC or _random_sample(name, s):  # random / uninitialised: only shapes, dtypes
             t_list = _tensors(t_out)
             j_list = _jt_tensors(j_out)
             assert len(t_list) == len(j_list), what
@@ -188,6 +193,8 @@ def _check_grad(op, fn):
         try:
             j_in, j_args, j_kwargs = _convert(s, True)
         except _Unconvertible:
+            continue
+        if _random_sample(name, s):  # the gradient is the random mask / slope itself
             continue
         t_leaves = [t for t in _tensors([s.input, s.args, s.kwargs]) if t.requires_grad]
         j_leaves = [t for t in _jt_tensors([j_in, j_args, j_kwargs]) if t.requires_grad]

@@ -12,6 +12,7 @@ from .._tensor import Tensor
 from ._dispatch import apply
 from ._promote import result_np
 from ._registry import register
+from .. import _autocast as _ac
 from .reductions import _norm_impl, _dims
 
 
@@ -36,6 +37,7 @@ def _matmul_impl(a, b):
 def matmul(input, other, *, out=None):
     if not isinstance(other, Tensor):
         return NotImplemented
+    input, other = _ac.cast("matmul", input, other)
     if input.ndim == 0 or other.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {input.ndim}D and "
                            f"{other.ndim}D")
@@ -161,6 +163,7 @@ def _addmm_impl_beta0(a, b, alpha):
 def _addlike(name, check):
     def op(input, m1, m2, *, beta=1, alpha=1, out=None):
         check(m1, m2)
+        input, m1, m2 = _ac.cast(name, input, m1, m2)
         _same_dtype("addmm", m1, m2)
         if beta == 0:
             r = apply(_addmm_impl_beta0, (m1, m2, alpha), (), name)
@@ -224,6 +227,7 @@ def _addbmm_impl(c, a, b, beta, alpha):
 
 @register(inplace=True)
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
+    input, batch1, batch2 = _ac.cast("addbmm", input, batch1, batch2)
     return apply(_addbmm_impl, (input, batch1, batch2, beta, alpha), (), "addbmm")
 
 
@@ -237,6 +241,7 @@ def einsum(equation, *operands):
         operands = tuple(operands[0])
     if operands and not isinstance(operands[0], Tensor):
         raise NotImplementedError("jaxtorch: einsum's sublist format is not supported; use the string equation")
+    operands = _ac.cast("einsum", *operands)
     return apply(_einsum_impl, tuple(operands), (("eq", equation.replace(" ", "")),), "einsum")
 
 
@@ -254,6 +259,7 @@ def _tensordot_impl(a, b, *, axes):
 def tensordot(a, b, dims=2, out=None):
     if isinstance(dims, Tensor):
         dims = dims.tolist()
+    a, b = _ac.cast("tensordot", a, b)
     if isinstance(dims, (list, tuple)):
         dims = (tuple(dims[0]) if isinstance(dims[0], (list, tuple)) else (dims[0],),
                 tuple(dims[1]) if isinstance(dims[1], (list, tuple)) else (dims[1],))
@@ -288,6 +294,7 @@ def _cdist_impl(a, b, *, p):
 
 @register(method=False)
 def cdist(x1, x2, p=2.0, compute_mode=None):
+    x1, x2 = _ac.cast("cdist", x1, x2)
     return apply(_cdist_impl, (x1, x2), (("p", float(p)),), "cdist")
 
 
@@ -581,6 +588,7 @@ def _vecdot_impl(a, b, *, axis):
 
 @register(namespace="linalg")
 def vecdot(x, y, *, dim=-1, out=None):
+    x, y = _ac.cast("linalg_vecdot", x, y)
     return apply(_vecdot_impl, (x, y), (("axis", dim),), "linalg_vecdot")
 
 

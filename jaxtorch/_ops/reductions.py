@@ -11,6 +11,7 @@ from jax import lax
 
 from .. import _dtype as _dt
 from .. import return_types as rt
+from .. import _autocast
 from .._tensor import Tensor
 from ._checks import wrap_dim, wrap_dims
 from ._dispatch import apply
@@ -101,6 +102,7 @@ def _prod_impl(x, *, axis, keepdims, dtype):
 
 @register()
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    input = _autocast.cast1("prod", input)  # torch's autocast runs prod in float32
     d = _sum_dtype(input._data.dtype, dtype)
     if dim is not None and not isinstance(dim, int):
         raise TypeError("prod(): argument 'dim' must be int")
@@ -520,6 +522,8 @@ def median(input, dim=None, keepdim=False, *, out=None):
 
 
 def _nanmedian_all_impl(x):
+    if not jnp.issubdtype(x.dtype, jnp.floating):  # no NaNs: the lower median
+        return _median_all_impl(x)
     flat = jnp.sort(x.reshape(-1))
     cnt = jnp.sum(~jnp.isnan(flat))
     k = jnp.maximum((cnt - 1) // 2, 0)

@@ -9,7 +9,7 @@ collective is an eager jitted XLA program over a mesh with one device per member
 
 Differences from torch, on purpose:
 - any backend name is accepted ('gloo', 'nccl', 'xla', ...); the transport is whatever XLA uses on the
-  platform. ReduceOp.AVG works on every backend (torch's gloo refuses it).
+  platform.
 - collectives run synchronously; `async_op=True` returns an already completed Work.
 - `store=` and `file://` rendezvous are not supported (there is no c10d Store); `tcp://` and `env://` are.
 - with `backend='nccl'` and several processes per node, each process sees only GPU LOCAL_RANK (torch's
@@ -18,10 +18,13 @@ Differences from torch, on purpose:
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import enum
+import logging
 import os
 import pickle
+import sys
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -111,8 +114,8 @@ def _op_name(op: Any, dtype) -> str:
     dt = np.dtype(dtype)
     if op in (ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR) and dt.kind not in "iub":
         raise RuntimeError(f"Cannot use ReduceOp.{op.name} with non-integral dtype")
-    if op in (ReduceOp.MIN, ReduceOp.MAX) and dt.kind == "c":
-        raise RuntimeError(f"all_reduce does not support {op.name.lower()} on complex tensors")
+    if op in (ReduceOp.MIN, ReduceOp.MAX, ReduceOp.PRODUCT) and dt.kind == "c":
+        raise ValueError(f"all_reduce does not support RedOpType.{op.name} on complex tensors")
     if op is ReduceOp.AVG and dt.kind == "b":
         raise RuntimeError("Cannot use ReduceOp.AVG with bool dtype")
     return op.name.lower()
@@ -201,6 +204,9 @@ class _State:
         self.started_jax = False  # we called jax.distributed.initialize
         self.group_count = 0
         self.p2p_seq: dict = {}
+        self.excepthook_installed = False
+        self.exit_handler_installed = False
+        self.crashed = False
 
 
 _state = _State()
@@ -324,15 +330,75 @@ def _start_jax_distributed(addr: str, port: int, rank: int, world_size: int, bac
                                initialization_timeout=max(1, int(timeout.total_seconds())))
     _state.started_jax = True
     _rehome_after_backend_change()
+    _exit_promptly_on_uncaught_exception()
+
+
+def _install_excepthook() -> None:
+    """Note an uncaught exception: write it to TORCHELASTIC_ERROR_FILE (the launcher uses its time to
+    tell the rank that failed first from those that failed because of it) and mark the process crashed."""
+    if _state.excepthook_installed:
+        return
+    _state.excepthook_installed = True
+    previous = sys.excepthook
+
+    def hook(exc_type, exc, tb):
+        previous(exc_type, exc, tb)
+        if issubclass(exc_type, SystemExit):
+            return
+        _state.crashed = True
+        path = os.environ.get("TORCHELASTIC_ERROR_FILE")
+        if path:
+            import json
+            import traceback
+
+            text = "".join(traceback.format_exception_only(exc_type, exc)).strip()
+            try:
+                with open(path, "w") as f:
+                    json.dump({"message": text, "timestamp": time.time(),
+                               "traceback": "".join(traceback.format_exception(exc_type, exc, tb))}, f)
+            except OSError:
+                pass
+
+    sys.excepthook = hook
+
+
+def _exit_promptly_on_uncaught_exception() -> None:
+    """A rank that dies of an exception must not wait in jax.distributed's exit barrier.
+
+    At exit jax.distributed waits (up to 5 minutes) for every process to reach shutdown; the healthy
+    ranks are blocked in a collective waiting for the dead one, so nobody would exit and the launcher
+    would never see the failure. After the traceback is printed, such a process exits at once.
+    """
+    _install_excepthook()
+    if _state.exit_handler_installed:
+        return
+    _state.exit_handler_installed = True
+
+    def exit_now() -> None:  # registered after jax's shutdown handler, so it runs first
+        if _state.crashed:
+            logging.shutdown()
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except Exception:  # a closed stream must not hide the exit
+                    pass
+            os._exit(1)
+
+    atexit.register(exit_now)
 
 
 def _rehome_after_backend_change() -> None:
+    """Device lookups cached before the backend restarted are stale; re-create the generator state."""
     from .. import _device, random
 
     _device._jax_devices.cache_clear()
     _device.default_device.cache_clear()
     for cell in (random.default_generator._key, random.default_generator._counter):
         cell._data = jnp.asarray(np.asarray(cell._data))
+
+
+if os.environ.get("TORCHELASTIC_ERROR_FILE"):  # started by a launcher: report uncaught errors to it
+    _install_excepthook()
 
 
 def init_process_group(backend: str | None = None, init_method: str | None = None,
@@ -378,6 +444,9 @@ def new_group(ranks: Sequence[int] | None = None, timeout: datetime.timedelta | 
     world = _default_group()
     _state.group_count += 1
     ranks = sorted(range(world.size()) if ranks is None else {int(r) for r in ranks})
+    if len(ranks) > world.size():
+        raise ValueError("the new group's world size should be less or equal to the world size set by "
+                         "init_process_group")
     for r in ranks:
         if not 0 <= r < world.size():
             raise ValueError(f"Invalid rank {r} for a group of the default world of size {world.size()}")
@@ -443,20 +512,26 @@ def _write(t: Tensor, value) -> None:
         t._inplace_assign(Tensor._make(value), "distributed")
 
 
-def _src_index(g: ProcessGroup, src: int | None, group_src: int | None, what: str = "src") -> int:
+def _pg_label(g: ProcessGroup) -> str:
+    """torch's error prefix names the backend's class: ProcessGroupGloo, ProcessGroupNCCL."""
+    return {"gloo": "ProcessGroupGloo", "nccl": "ProcessGroupNCCL"}.get(g.name(), "ProcessGroup")
+
+
+def _src_index(g: ProcessGroup, src: int | None, group_src: int | None, what: str, opname: str) -> int:
     """Index in the group of a source/destination given as a global rank or a group rank."""
     if group_src is not None:
         if src is not None:
             raise ValueError(f"Can only specify one of group_{what} and {what}")
         idx = int(group_src)
-    else:
-        gr = 0 if src is None else int(src)
-        if gr not in g.ranks:
-            raise ValueError(f"Global rank {gr} is not part of group {g}")
-        idx = g.ranks.index(gr)
-    if not 0 <= idx < g.size():
-        raise RuntimeError(f"invalid root rank: {idx}")
-    return idx
+        if not 0 <= idx < g.size():
+            raise RuntimeError(f"{_pg_label(g)}::{opname}: invalid root rank: {idx}")
+        return idx
+    gr = 0 if src is None else int(src)
+    if not 0 <= gr < _state.world_size:
+        raise RuntimeError(f"{_pg_label(g)}::{opname}: invalid root rank: {gr}")
+    if gr not in g.ranks:
+        raise ValueError(f"Global rank {gr} is not part of group {g}")
+    return g.ranks.index(gr)
 
 
 def _done(async_op: bool, *tensors: Tensor) -> Work | None:
@@ -489,7 +564,7 @@ def reduce(tensor: Tensor, dst: int | None = None, op: Any = ReduceOp.SUM, group
     g = _member(group)
     if g is None:
         return None
-    dst_index = _src_index(g, dst, group_dst, "dst")
+    dst_index = _src_index(g, dst, group_dst, "dst", "reduce")
     name = _op_name(op, tensor._value().dtype)
     (out,) = C.all_reduce_arrays([tensor._value()], name, g.ranks, g.rank())
     if g.rank() == dst_index:
@@ -504,7 +579,7 @@ def broadcast(tensor: Tensor, src: int | None = None, group: ProcessGroup | None
     g = _member(group)
     if g is None:
         return None
-    idx = _src_index(g, src, group_src)
+    idx = _src_index(g, src, group_src, "src", "broadcast")
     (out,) = C.broadcast_arrays([tensor._value()], idx, g.ranks, g.rank())
     if g.rank() != idx:
         _write(tensor, out)
@@ -604,8 +679,10 @@ def gather(tensor: Tensor, gather_list: list[Tensor] | None = None, dst: int | N
     g = _member(group)
     if g is None:
         return None
-    idx = _src_index(g, dst, group_dst, "dst")
+    idx = _src_index(g, dst, group_dst, "dst", "gather")
     if g.rank() == idx:
+        if gather_list is None:
+            raise ValueError("Argument ``gather_list`` must be specified on destination rank.")
         _check_list(gather_list, "gather_list")
         if len(gather_list) != g.size():
             raise ValueError("Argument ``gather_list`` must have the same length as the group size")
@@ -626,9 +703,11 @@ def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int |
     g = _member(group)
     if g is None:
         return None
-    idx = _src_index(g, src, group_src)
+    idx = _src_index(g, src, group_src, "src", "scatter")
     value = tensor._value()
     if g.rank() == idx:
+        if scatter_list is None:
+            raise ValueError("Argument ``scatter_list`` must be specified on source rank.")
         _check_list(scatter_list, "scatter_list")
         if len(scatter_list) != g.size():
             raise ValueError("Argument ``scatter_list`` must have the same length as the group size")
@@ -651,8 +730,10 @@ def all_to_all(output_tensor_list: list[Tensor], input_tensor_list: list[Tensor]
     if g is None:
         return None
     n = g.size()
-    if len(input_tensor_list) != n or len(output_tensor_list) != n:
-        raise RuntimeError(f"all_to_all: expected tensor lists of length {n}")
+    for kind, lst in (("input", input_tensor_list), ("output", output_tensor_list)):
+        if len(lst) != n:
+            raise RuntimeError(f"{_pg_label(g)}::alltoall: {kind} tensor list size {len(lst)} does not match world "
+                               f"size {n}")
     shape = tuple(input_tensor_list[0].shape)
     for i, t in enumerate(list(input_tensor_list) + list(output_tensor_list)):
         if tuple(t.shape) != shape:
@@ -736,7 +817,7 @@ def gather_object(obj: Any, object_gather_list: list | None = None, dst: int | N
     g = _member(group)
     if g is None:
         return
-    idx = _src_index(g, dst, group_dst, "dst")
+    idx = _src_index(g, dst, group_dst, "dst", "gather")
     gathered = _object_bytes(g, pickle.dumps(obj))
     if g.rank() == idx:
         for i, b in enumerate(gathered):
@@ -749,7 +830,7 @@ def broadcast_object_list(object_list: list, src: int | None = None, group: Proc
     g = _member(group)
     if g is None:
         return
-    idx = _src_index(g, src, group_src)
+    idx = _src_index(g, src, group_src, "src", "broadcast")
     payload = pickle.dumps(list(object_list)) if g.rank() == idx else b""
     received = pickle.loads(_object_bytes(g, payload)[idx])
     object_list[:] = received[: len(object_list)]
@@ -761,7 +842,7 @@ def scatter_object_list(scatter_object_output_list: list, scatter_object_input_l
     g = _member(group)
     if g is None:
         return
-    idx = _src_index(g, src, group_src)
+    idx = _src_index(g, src, group_src, "src", "scatter")
     payload = pickle.dumps(list(scatter_object_input_list)) if g.rank() == idx else b""
     scatter_object_output_list[0] = pickle.loads(_object_bytes(g, payload)[idx])[g.rank()]
 
@@ -790,7 +871,7 @@ def send(tensor: Tensor, dst: int | None = None, group: ProcessGroup | None = No
     g = _member(group)
     if g is None:
         return
-    dst_rank = g.ranks[_src_index(g, dst, group_dst, "dst")]
+    dst_rank = g.ranks[_src_index(g, dst, group_dst, "dst", "send")]
     if dst_rank == _state.rank:
         raise ValueError("Invalid destination rank: should not be the same as the rank of the current process.")
     data = np.ascontiguousarray(np.asarray(tensor._value())).tobytes()
@@ -825,7 +906,7 @@ def recv(tensor: Tensor, src: int | None = None, group: ProcessGroup | None = No
                 continue
             break
     else:
-        src_rank = g.ranks[_src_index(g, src, group_src)]
+        src_rank = g.ranks[_src_index(g, src, group_src, "src", "recv")]
         key = _p2p_key(src_rank, _state.rank, tag, False)
         data = client.blocking_key_value_get_bytes(key, timeout_ms)
     _p2p_key(src_rank, _state.rank, tag, True)

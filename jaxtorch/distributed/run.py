@@ -15,11 +15,15 @@ elastic restart: --max_restarts must be 0 and --nnodes a fixed number (or "N:N")
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -151,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
     base_env = dict(os.environ)
     if nproc > 1 and "OMP_NUM_THREADS" not in base_env:
         base_env["OMP_NUM_THREADS"] = "1"  # as torchrun: N processes should not each take every core
+    error_dir = tempfile.mkdtemp(prefix="jaxtorch_run_")
+    error_files = [os.path.join(error_dir, f"error_{i}.json") for i in range(nproc)]
     procs: list[subprocess.Popen] = []
     for local_rank in range(nproc):
         rank = args.node_rank * nproc + local_rank
@@ -158,7 +164,8 @@ def run(args: argparse.Namespace) -> int:
                    LOCAL_WORLD_SIZE=str(nproc), GROUP_RANK=str(args.node_rank), GROUP_WORLD_SIZE=str(nnodes),
                    ROLE_RANK=str(rank), ROLE_WORLD_SIZE=str(world_size), ROLE_NAME=args.role,
                    MASTER_ADDR=addr, MASTER_PORT=str(port), TORCHELASTIC_RUN_ID=run_id,
-                   TORCHELASTIC_RESTART_COUNT="0", TORCHELASTIC_MAX_RESTARTS="0")
+                   TORCHELASTIC_RESTART_COUNT="0", TORCHELASTIC_MAX_RESTARTS="0",
+                   TORCHELASTIC_ERROR_FILE=error_files[local_rank])
         # each worker gets its own process group so that stopping it also stops its children
         procs.append(subprocess.Popen(cmd, env=env, start_new_session=True))
 
@@ -166,26 +173,57 @@ def run(args: argparse.Namespace) -> int:
         _stop(procs)
         sys.exit(128 + signum)
 
+    # a thread per process records when it ended, so the first failure (the root cause) can be told
+    # apart from the ranks that failed because of it (a peer's collective broke)
+    ended: dict[int, float] = {}
+    changed = threading.Event()
+
+    def watch(i: int, p: subprocess.Popen) -> None:
+        p.wait()
+        ended[i] = time.time()
+        changed.set()
+
+    for i, p in enumerate(procs):
+        threading.Thread(target=watch, args=(i, p), daemon=True).start()
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         while True:
-            codes = [p.poll() for p in procs]
-            failed = [(i, c) for i, c in enumerate(codes) if c not in (None, 0)]
+            changed.wait(args.monitor_interval)
+            changed.clear()
+            failed = [i for i in list(ended) if procs[i].returncode != 0]
             if failed:
-                local_rank, rc = failed[0]
                 _stop(procs)
-                rank = args.node_rank * nproc + local_rank
-                print(f"jaxtorch.distributed.run: rank {rank} (local_rank {local_rank}) of {world_size} failed "
-                      f"({_describe(rc)}) running {' '.join(cmd)}; the other processes were stopped. Its error "
-                      f"is above.", file=sys.stderr, flush=True)
+                # the root cause: the earliest error a rank reported (its error file is written before it
+                # exits, so this holds even when a peer's exit was noticed first), else the earliest exit
+                errors = [_read_error(f) for f in error_files]
+                causes = [(e["timestamp"], i) for i, e in enumerate(errors) if "timestamp" in e]
+                causes += [(ended.get(i, float("inf")), i) for i in failed if "timestamp" not in errors[i]]
+                causes.sort()
+                first = causes[0][1]
+                rank = args.node_rank * nproc + first
+                others = [args.node_rank * nproc + i for _, i in causes[1:]]
+                also = f" (then also rank(s) {others})" if others else ""
+                message = errors[first].get("message")
+                print(f"jaxtorch.distributed.run: rank {rank} (local_rank {first}) of {world_size} failed first "
+                      f"({_describe(procs[first].returncode)}){also} running {' '.join(cmd)}; the other processes "
+                      f"were stopped. Its error is above" + (f": {message}" if message else "."),
+                      file=sys.stderr, flush=True)
                 return 1
-            if all(c == 0 for c in codes):
+            if len(ended) == len(procs):
                 return 0
-            time.sleep(args.monitor_interval)
     finally:
         for s, h in old.items():
             signal.signal(s, h)
         _stop(procs)
+        shutil.rmtree(error_dir, ignore_errors=True)
+
+
+def _read_error(path: str) -> dict:
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -12,8 +12,9 @@ from jax.scipy import special as jsp
 
 from ..._ops._checks import wrap_dim
 from ..._ops._dispatch import apply
-from ..._ops._promote import dtype_np
+from ..._ops._promote import dtype_np, to_float_np
 from ..._tensor import Tensor
+from ... import _autocast as _ac
 
 __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "elu", "elu_", "selu",
@@ -117,7 +118,8 @@ def _softmax(x, *, dim, dtype, log, neg):
     return jax.nn.log_softmax(x, axis=dim) if log else jax.nn.softmax(x, axis=dim)
 
 
-def _softsign(x):
+def _softsign(x, *, dtype):
+    x = lax.convert_element_type(x, dtype)  # ints compute in the default float dtype, as torch's division does
     return x / (1 + jnp.abs(x))
 
 
@@ -137,7 +139,8 @@ def _softshrink(x, lambd):
     return jnp.where(x > lambd, x - lambd, jnp.where(x < -lambd, x + lambd, jnp.zeros((), x.dtype)))
 
 
-def _tanhshrink(x):
+def _tanhshrink(x, *, dtype):
+    x = lax.convert_element_type(x, dtype)
     return x - jnp.tanh(x)
 
 
@@ -186,6 +189,7 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    input, weight = _ac.cast("prelu", input, weight)
     n = weight.numel()
     if n != 1:
         channels = input.shape[1] if input.ndim >= 2 else (input.shape[0] if input.ndim == 1 else 1)
@@ -265,6 +269,7 @@ def _get_softmax_dim(name: str, ndim: int) -> int:
 
 
 def _softmax_family(input, dim, dtype, log, neg, name):
+    input = _ac.cast1(name, input) if dtype is None else input
     if dim is None:
         dim = _get_softmax_dim(name, input.ndim)
     dim = wrap_dim(dim, input.ndim)
@@ -288,11 +293,12 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    input = _ac.cast1("softplus", input)
     return _run(_softplus, input, (beta, threshold), name="softplus")
 
 
 def softsign(input: Tensor) -> Tensor:
-    return _run(_softsign, input, name="softsign")
+    return _run(_softsign, input, static=(("dtype", to_float_np(input._value().dtype)),), name="softsign")
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
@@ -314,7 +320,7 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 
 
 def tanhshrink(input: Tensor) -> Tensor:
-    return _run(_tanhshrink, input, name="tanhshrink")
+    return _run(_tanhshrink, input, static=(("dtype", to_float_np(input._value().dtype)),), name="tanhshrink")
 
 
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:

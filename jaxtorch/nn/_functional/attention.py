@@ -19,6 +19,7 @@ from ..._ops._dispatch import apply
 from ..._dtype import bool_ as _bool
 from ..._tensor import Tensor
 from ...random import draw
+from ... import _autocast as _ac
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -73,6 +74,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
                                  dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
     """softmax(Q K^T * scale + mask) V over the last two dims; (..., L, E) x (..., S, E) x (..., S, Ev)."""
+    query, key, value, attn_mask = _ac.cast("scaled_dot_product_attention", query, key, value, attn_mask)
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     if query.dtype != key.dtype or query.dtype != value.dtype:
@@ -231,6 +233,10 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor, embe
         keep = _dropout_mask((bsz * num_heads, tgt_len, full_src), query._value().dtype, dropout_p)
     static = (("num_heads", num_heads), ("add_zero_attn", bool(add_zero_attn)), ("need_weights", bool(need_weights)),
               ("average", bool(average_attn_weights)), ("causal", causal))
+    (query, key, value, in_proj_weight, q_proj_weight, k_proj_weight, v_proj_weight, in_proj_bias, bias_k, bias_v,
+     out_proj_weight, out_proj_bias, attn_mask) = _ac.cast(
+        "multi_head_attention_forward", query, key, value, in_proj_weight, q_proj_weight, k_proj_weight,
+        v_proj_weight, in_proj_bias, bias_k, bias_v, out_proj_weight, out_proj_bias, attn_mask)
     res = apply(_mha_impl, (query, key, value, in_proj_weight, q_proj_weight, k_proj_weight, v_proj_weight,
                                      in_proj_bias, bias_k, bias_v, out_proj_weight, out_proj_bias, attn_mask,
                                 key_padding_mask, keep), static, "multi_head_attention_forward")

@@ -7,6 +7,7 @@ from jax import lax
 
 from ..._ops._dispatch import apply
 from ..._tensor import Tensor
+from ... import _autocast as _ac
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
@@ -85,6 +86,7 @@ def _check(input, weight, bias, nd, groups, name, transposed):
 
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, nd, name):
+    input, weight, bias = _ac.cast(name, input, weight, bias)
     _check(input, weight, bias, nd, groups, name, False)
     stride, dilation = _tup(stride, nd), _tup(dilation, nd)
     ks = tuple(weight.shape[2:])
@@ -130,6 +132,7 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 
 
 def _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, nd, name):
+    input, weight, bias = _ac.cast(name, input, weight, bias)
     _check(input, weight, bias, nd, groups, name, True)
     stride, padding, dilation = _tup(stride, nd), _tup(padding, nd), _tup(dilation, nd)
     output_padding = _tup(output_padding, nd)

@@ -8,7 +8,9 @@ from jax import lax
 
 from ..._ops._checks import broadcast_error, wrap_dim
 from ..._ops._dispatch import apply
+from ..._ops._promote import result_np, to_float_np
 from ..._tensor import Tensor
+from ... import _autocast as _ac
 
 __all__ = ["cosine_similarity", "pairwise_distance", "pdist", "normalize"]
 
@@ -45,6 +47,7 @@ def _cosine_similarity(x1, x2, eps, *, dim):
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    x1, x2 = _ac.cast("cosine_similarity", x1, x2)
     broadcast_error(x1, x2)
     nd = max(x1.ndim, x2.ndim)
     d = wrap_dim(dim, nd)
@@ -57,14 +60,16 @@ def _norm_p(x, p, axis, keepdims):
     return _pnorm(x, p, axis, keepdims)
 
 
-def _pairwise_distance(x1, x2, eps, *, p, keepdim):
+def _pairwise_distance(x1, x2, eps, *, p, keepdim, dtype):
+    x1, x2 = lax.convert_element_type(x1, dtype), lax.convert_element_type(x2, dtype)  # ints: default float
     d = x1 - x2 + eps
     return _norm_p(d, p, -1 if d.ndim else None, keepdim)
 
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
     broadcast_error(x1, x2)
-    return apply(_pairwise_distance, (x1, x2, float(eps)), (("p", float(p)), ("keepdim", bool(keepdim))),
+    return apply(_pairwise_distance, (x1, x2, float(eps)),
+                 (("p", float(p)), ("keepdim", bool(keepdim)), ("dtype", to_float_np(result_np(x1, x2)))),
                  "pairwise_distance")
 
 
@@ -76,6 +81,7 @@ def _pdist(x, *, p):
 
 
 def pdist(input: Tensor, p: float = 2) -> Tensor:
+    input = _ac.cast1("pdist", input)
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
     if p < 0:

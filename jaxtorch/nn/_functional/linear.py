@@ -6,6 +6,7 @@ import jax.numpy as jnp
 
 from ..._ops._dispatch import apply
 from ..._tensor import Tensor
+from ... import _autocast as _ac
 
 __all__ = ["linear", "bilinear"]
 
@@ -40,6 +41,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                                f"{weight.shape[1]}x{weight.shape[0]})")
         raise RuntimeError(f"size mismatch, got input ({input.shape[-1]}), mat ({input.shape[-1]}x"
                            f"{weight.shape[-1]}), vec ({weight.shape[-1]})")
+    input, weight, bias = _ac.cast("linear", input, weight, bias)
     if input.dtype != weight.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_cname(input)} != {_cname(weight)}")
     return apply(_linear, (input, weight, bias), (), "linear")

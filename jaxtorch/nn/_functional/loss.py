@@ -13,7 +13,9 @@ from jax import lax
 from ... import _dtype as _dt
 from ..._ops._checks import broadcast_error
 from ..._ops._dispatch import apply
+from ..._ops._promote import result_np, to_float_np
 from ..._tensor import Tensor
+from ... import _autocast as _ac
 
 __all__ = [
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
@@ -53,6 +55,11 @@ def _reduce(loss, reduction):
     if reduction == "sum":
         return jnp.sum(loss)
     return loss
+
+
+def _float_dt(*ts) -> np.dtype:
+    """The dtype a loss over these tensors computes in: their promoted type, ints going to the default float."""
+    return to_float_np(result_np(*[t for t in ts if t is not None]))
 
 
 def _concrete(t):
@@ -154,6 +161,7 @@ def _word(t: Tensor) -> str:
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None, ignore_index: int = -100,
              reduce=None, reduction: str = "mean") -> Tensor:
+    input, target, weight = _ac.cast("nll_loss", input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     _check_class_args(input, target, weight, ignore_index, False)
     if input.ndim == 1 and target.ndim == 1:
@@ -167,6 +175,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
                   ignore_index: int = -100, reduce=None, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
     """log_softmax + nll (class indices) or soft-target cross entropy (class probabilities), fused."""
+    input, target, weight = _ac.cast("cross_entropy", input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -209,6 +218,7 @@ def _regression(kind, input, target, size_average, reduce, reduction, beta=0.0):
 
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
              weight: Tensor | None = None) -> Tensor:
+    input, target, weight = _ac.cast("mse_loss", input, target, weight)
     if weight is not None:
         reduction = _reduction(size_average, reduce, reduction)
         return apply(_weighted_pointwise, (input, target, weight, 0.0), (("kind", "mse"), ("reduction", reduction)),
@@ -222,11 +232,13 @@ def _weighted_pointwise(x, t, w, beta, *, kind, reduction):
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
             weight: Tensor | None = None) -> Tensor:
+    input, target = _ac.cast("l1_loss", input, target)
     return _regression("l1", input, target, size_average, reduce, reduction)
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
+    input, target = _ac.cast("smooth_l1_loss", input, target)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     return _regression("smooth_l1", input, target, size_average, reduce, reduction, beta)
@@ -234,6 +246,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
+    input, target = _ac.cast("huber_loss", input, target)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     return _regression("huber", input, target, None, None, reduction, delta)
@@ -251,6 +264,7 @@ def _bce(x, t, w, *, reduction):
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
+    input, target, weight = _ac.cast("binary_cross_entropy", input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}) "
@@ -275,6 +289,7 @@ def _bce_logits(x, t, w, pw, *, reduction):
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
                                      reduce=None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
+    input, target, weight, pos_weight = _ac.cast("binary_cross_entropy_with_logits", input, target, weight, pos_weight)
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
@@ -294,6 +309,7 @@ def _kl_div(x, t, *, reduction, log_target):
 
 def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
+    input, target = _ac.cast("kl_div", input, target)
     if size_average is not None or reduce is not None:
         reduction = legacy_get_string(size_average, reduce)
     elif reduction == "mean":
@@ -306,7 +322,8 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     return apply(_kl_div, (input, target), (("reduction", reduction), ("log_target", bool(log_target))), "kl_div")
 
 
-def _poisson_nll(x, t, eps, *, log_input, full, reduction):
+def _poisson_nll(x, t, eps, *, log_input, full, reduction, dtype):
+    x, t = lax.convert_element_type(x, dtype), lax.convert_element_type(t, dtype)
     loss = jnp.exp(x) - t * x if log_input else x - t * jnp.log(x + eps)
     if full:
         safe_t = jnp.where(t > 1, t, 1.0)
@@ -317,9 +334,11 @@ def _poisson_nll(x, t, eps, *, log_input, full, reduction):
 
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, size_average=None,
                      eps: float = 1e-8, reduce=None, reduction: str = "mean") -> Tensor:
+    input, target = _ac.cast("poisson_nll_loss", input, target)
     reduction = _reduction(size_average, reduce, reduction)
     return apply(_poisson_nll, (input, target, float(eps)),
-                 (("log_input", bool(log_input)), ("full", bool(full)), ("reduction", reduction)), "poisson_nll_loss")
+                 (("log_input", bool(log_input)), ("full", bool(full)), ("reduction", reduction),
+                  ("dtype", _float_dt(input, target))), "poisson_nll_loss")
 
 
 def _gaussian_nll(x, t, var, eps, *, full, reduction):
@@ -352,7 +371,8 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
 
 
 # ----------------------------------------------------------------------------- margin / embedding losses
-def _cosine_embedding(x1, x2, y, margin, *, reduction):
+def _cosine_embedding(x1, x2, y, margin, *, reduction, dtype):
+    x1, x2 = lax.convert_element_type(x1, dtype), lax.convert_element_type(x2, dtype)
     dim = x1.ndim - 1 if x1.ndim == 2 else 0
     eps = 1e-12
     prod = jnp.sum(x1 * x2, axis=dim)
@@ -366,29 +386,35 @@ def _cosine_embedding(x1, x2, y, margin, *, reduction):
 
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0, size_average=None,
                           reduce=None, reduction: str = "mean") -> Tensor:
+    input1, input2, target = _ac.cast("cosine_embedding_loss", input1, input2, target)
     reduction = _reduction(size_average, reduce, reduction)
     if input1.ndim != input2.ndim:
         raise RuntimeError(f"cosine_embedding_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} ")
-    return apply(_cosine_embedding, (input1, input2, target, float(margin)), (("reduction", reduction),),
+    return apply(_cosine_embedding, (input1, input2, target, float(margin)),
+                 (("reduction", reduction), ("dtype", _float_dt(input1, input2))),
                  "cosine_embedding_loss")
 
 
-def _margin_ranking(x1, x2, y, margin, *, reduction):
+def _margin_ranking(x1, x2, y, margin, *, reduction, dtype):
+    x1, x2, y = (lax.convert_element_type(v, dtype) for v in (x1, x2, y))
     return _reduce(jnp.maximum(-y * (x1 - x2) + margin, 0), reduction)
 
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0, size_average=None,
                         reduce=None, reduction: str = "mean") -> Tensor:
+    input1, input2, target = _ac.cast("margin_ranking_loss", input1, input2, target)
     reduction = _reduction(size_average, reduce, reduction)
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} ")
-    return apply(_margin_ranking, (input1, input2, target, float(margin)), (("reduction", reduction),),
+    return apply(_margin_ranking, (input1, input2, target, float(margin)),
+                 (("reduction", reduction), ("dtype", _float_dt(input1, input2, target))),
                  "margin_ranking_loss")
 
 
-def _triplet(a, pos, neg, margin, eps, *, p, swap, reduction):
+def _triplet(a, pos, neg, margin, eps, *, p, swap, reduction, dtype):
+    a, pos, neg = (lax.convert_element_type(v, dtype) for v in (a, pos, neg))
     from .distance import _norm_p
 
     d_ap = _norm_p(a - pos + eps, p, -1, False)
@@ -401,6 +427,7 @@ def _triplet(a, pos, neg, margin, eps, *, p, swap, reduction):
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2,
                         eps: float = 1e-6, swap: bool = False, size_average=None, reduce=None,
                         reduction: str = "mean") -> Tensor:
+    anchor, positive, negative = _ac.cast("triplet_margin_loss", anchor, positive, negative)
     reduction = _reduction(size_average, reduce, reduction)
     a, pd, nd = anchor.ndim, positive.ndim, negative.ndim
     if not (a == pd == nd):
@@ -409,7 +436,8 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     if margin <= 0:
         raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead")
     return apply(_triplet, (anchor, positive, negative, float(margin), float(eps)),
-                 (("p", float(p)), ("swap", bool(swap)), ("reduction", reduction)), "triplet_margin_loss")
+                 (("p", float(p)), ("swap", bool(swap)), ("reduction", reduction),
+                  ("dtype", _float_dt(anchor, positive, negative))), "triplet_margin_loss")
 
 
 def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative: Tensor, *, distance_function=None,
@@ -436,6 +464,7 @@ def _soft_margin(x, y, *, reduction):
 
 
 def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    input, target = _ac.cast("soft_margin_loss", input, target)
     reduction = _reduction(size_average, reduce, reduction)
     if target.requires_grad and _grad_enabled():
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. "
@@ -466,13 +495,14 @@ def _hinge_embedding(x, y, margin, *, reduction):
 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
+    input, target = _ac.cast("hinge_embedding_loss", input, target)
     reduction = _reduction(size_average, reduce, reduction)
     return apply(_hinge_embedding, (input, target, float(margin)), (("reduction", reduction),),
                  "hinge_embedding_loss")
 
 
 def _multi_margin(x, y, w, margin, *, p, reduction):
-    x2 = x if x.ndim == 2 else x[None]
+    x2 = x if x.ndim == 2 else x.reshape(1, -1)  # 0-d and 1-d inputs are one sample
     y2 = y.reshape(-1)
     xy = jnp.take_along_axis(x2, y2[:, None], axis=1)
     z = jnp.maximum(margin - xy + x2, 0)
@@ -489,6 +519,7 @@ def _multi_margin(x, y, w, margin, *, p, reduction):
 
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0, weight: Tensor | None = None,
                       size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+    input, target, weight = _ac.cast("multi_margin_loss", input, target, weight)
     reduction = _reduction(size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
@@ -503,8 +534,8 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
 
 
 def _multilabel_margin(x, y, *, reduction):
-    x2 = x if x.ndim == 2 else x[None]
-    y2 = y if y.ndim == 2 else y[None]
+    x2 = x if x.ndim == 2 else x.reshape(1, -1)  # 0-d and 1-d inputs are one sample
+    y2 = y if y.ndim == 2 else y.reshape(1, -1)
     n, c = x2.shape
     # targets are valid up to the first -1
     valid = jnp.cumprod((y2 >= 0).astype(jnp.int32), axis=1).astype(bool)
@@ -521,6 +552,7 @@ def _multilabel_margin(x, y, *, reduction):
 
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                            reduction: str = "mean") -> Tensor:
+    input, target = _ac.cast("multilabel_margin_loss", input, target)
     reduction = _reduction(size_average, reduce, reduction)
     return apply(_multilabel_margin, (input, target), (("reduction", reduction),), "multilabel_margin_loss")
 
@@ -594,6 +626,7 @@ def _ctc(lp, targets, in_len, tgt_len, *, blank, reduction, zero_infinity, conca
 def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
              reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
     """Connectionist temporal classification loss (forward algorithm in log space, scanned over time)."""
+    log_probs, = _ac.cast("ctc_loss", log_probs)
     from ..._ops.creation import tensor as _tensor
 
     if reduction not in _REDUCTIONS:

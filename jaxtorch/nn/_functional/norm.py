@@ -15,6 +15,7 @@ from jax import lax
 from ..._ops._dispatch import apply
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
+from ... import _autocast as _ac
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "local_response_norm",
            "normalize"]
@@ -156,6 +157,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
     """Normalise over the trailing normalized_shape dims (biased variance)."""
     shape = _norm_shape(normalized_shape)
     _check_norm_shape(input, shape)
+    input, weight, bias = _ac.cast("layer_norm", input, weight, bias)
     return apply(_layer_norm_impl, (input, weight, bias), (("nd", len(shape)), ("eps", float(eps))),
                  name="NativeLayerNormBackward0")
 
@@ -199,11 +201,12 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
         if t is not None and (t.dim() != 1 or t.numel() != c):
             raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
                                f"but got {name} of shape {list(t.shape)} and input of shape {list(input.shape)}")
+    input, weight, bias = _ac.cast("group_norm", input, weight, bias)
     return apply(_group_norm_impl, (input, weight, bias), (("groups", int(num_groups)), ("eps", float(eps))),
                  name="NativeGroupNormBackward0")
 
 
-def _lrn_impl(x, alpha, beta, k, *, size):
+def _lrn_impl(x, alpha, beta, k, *, size, dtype):
     # Average of x^2 over a window of `size` channels (zero padded size//2 before, (size-1)//2 after),
     # counting the padding, as torch's avg_pool-based definition does.
     sq = jnp.square(x)
@@ -212,8 +215,12 @@ def _lrn_impl(x, alpha, beta, k, *, size):
     sq = jnp.pad(sq, pad)
     c = x.shape[1]
     acc = sum(lax.slice_in_dim(sq, i, i + c, axis=1) for i in range(size))
-    div = ((acc / size) * alpha + k) ** beta
-    return x / div
+    if jnp.issubdtype(x.dtype, jnp.inexact):
+        avg = acc / size
+    else:  # torch averages integer squares with an integer avg_pool: the mean is truncated
+        avg = lax.convert_element_type(acc // size, dtype)
+    div = (avg * alpha + k) ** beta
+    return lax.convert_element_type(x, dtype) / div
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
@@ -222,7 +229,10 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} dimensions)")
     if input.numel() == 0:
         return input
-    return apply(_lrn_impl, (input, float(alpha), float(beta), float(k)), (("size", int(size)),),
+    from ..._ops._promote import to_float_np
+
+    return apply(_lrn_impl, (input, float(alpha), float(beta), float(k)),
+                 (("size", int(size)), ("dtype", to_float_np(input._value().dtype))),
                  name="DivBackward0")
 
 

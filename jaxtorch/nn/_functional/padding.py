@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from ..._ops._dispatch import apply
@@ -17,6 +18,14 @@ def _pad_impl(x, value, *, pads, mode):
     if mode == "constant":
         v = jnp.asarray(0 if value is None else value).astype(x.dtype)
         return lax.pad(x, v, [(lo, hi, 0) for lo, hi in pads])
+    if mode == "replicate":
+        # torch maps each output index j to input index clamp(j - lo, 0, size - 1): with negative padding
+        # that can crop everything and still replicate the far edge, which crop-then-pad cannot express
+        for d, (lo, hi) in enumerate(pads):
+            if lo or hi:
+                idx = np.clip(np.arange(x.shape[d] + lo + hi) - lo, 0, x.shape[d] - 1)
+                x = jnp.take(x, idx, axis=d)
+        return x
     # crop the negative sides first, then pad the positive ones (torch's result for mixed signs)
     sl = tuple(slice(-lo if lo < 0 else 0, x.shape[i] + hi if hi < 0 else x.shape[i]) for i, (lo, hi) in
                enumerate(pads))

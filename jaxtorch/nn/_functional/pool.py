@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import jax.numpy as jnp
+from jax import lax
 import numpy as np
 
 from ..._ops._dispatch import apply
@@ -94,7 +95,9 @@ def _avg_pool_impl(x, *, kernel, stride, padding, outs, count_include_pad, divis
     g, valid, _ = _gather_windows(x, tables)
     total = jnp.sum(jnp.where(valid, g, jnp.zeros((), x.dtype)), axis=-1)
     if divisor_override is not None:
-        return total / jnp.asarray(divisor_override, x.dtype)
+        div = divisor_override
+    if not jnp.issubdtype(x.dtype, jnp.inexact):  # torch divides integer sums in C++: truncates toward zero
+        return lax.div(total, jnp.broadcast_to(jnp.asarray(div, x.dtype), total.shape))
     return total / jnp.asarray(div, x.dtype)
 
 

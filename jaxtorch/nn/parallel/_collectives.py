@@ -41,9 +41,7 @@ def average(tensors: list[Tensor]) -> list[Tensor]:
     if _world() > 1:
         from ... import distributed as dist
 
-        out = [t.detach().clone() for t in tensors]
-        dist.all_reduce_coalesced_mean(out)
-        return out
+        return [Tensor._make(a) for a in dist.all_reduce_arrays([t._value() for t in tensors], op="avg")]
     return list(tensors)
 
 
