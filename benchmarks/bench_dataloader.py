@@ -72,6 +72,35 @@ def main():
         print(f"num_workers={workers}: jaxtorch {j:8.1f} batches/s, torch {t:8.1f} batches/s, ratio {j / t:.2f}x"
               + (f"; worker start-up jaxtorch {js:.2f}s, torch {ts:.2f}s" if workers else ""))
 
+    # The example's real path: datasets.MNIST + transforms.Compose([ToTensor(), Normalize]) on PIL images,
+    # against torch's DataLoader with the same per-sample work written in torch ops (no torchvision here).
+    from jaxtorch.vision import datasets, transforms
+
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+    jds = datasets.MNIST(ROOT, train=True, transform=tf)
+    tds = TorchPIL(*load(), torch)
+    j, _ = rate(lambda: jaxtorch.utils.data.DataLoader(jds, batch_size=64, shuffle=True), args.epochs)
+    t, _ = rate(lambda: torch.utils.data.DataLoader(tds, batch_size=64, shuffle=True), args.epochs)
+    print(f"MNIST + ToTensor + Normalize, num_workers=0: jaxtorch {j:8.1f} batches/s, torch {t:8.1f} batches/s, "
+          f"ratio {j / t:.2f}x")
+
+
+class TorchPIL:
+    """torch-side equivalent of datasets.MNIST + ToTensor + Normalize((0.5,), (0.5,)) on PIL images."""
+
+    def __init__(self, images, labels, torch):
+        self.images, self.labels, self.torch = images, labels, torch
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        from PIL import Image
+
+        img = Image.fromarray(self.images[i], mode="L")
+        x = self.torch.from_numpy(np.array(img, dtype=np.uint8)).float().div(255).unsqueeze(0)
+        return (x - 0.5) / 0.5, int(self.labels[i])
+
 
 if __name__ == "__main__":
     main()

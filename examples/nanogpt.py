@@ -227,7 +227,7 @@ def main():
         x, y = get_batch("train")
         loss = step(x, y)
         scheduler.step()
-        if it % args.log_interval == 0 or it == args.iters - 1:
+        if it % args.log_interval == 0 or it in (start, args.iters - 1):
             loss_val = loss.item()
             print(f"iter {it}: loss {loss_val:.4f}, lr {scheduler.get_last_lr()[0]:.2e}, "
                   f"{(time.time() - t0) * 1000 / (it - start + 1):.1f} ms/iter")

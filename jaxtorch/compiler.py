@@ -730,7 +730,7 @@ class OptimizedModule:
         return self._orig_mod.load_state_dict(sd, strict, assign)
 
     def __repr__(self):
-        return f"OptimizedModule(\n  (_orig_mod): " + repr(self._orig_mod).replace("\n", "\n  ") + "\n)"
+        return "OptimizedModule(\n  (_orig_mod): " + repr(self._orig_mod).replace("\n", "\n  ") + "\n)"
 
 
 def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor", mode=None, options=None,

@@ -37,6 +37,17 @@ LOOSE: dict = {
     "addbmm": (1e-4, 1e-5, _SUM_ORDER),
     "matrix_exp": (2e-3, 1e-5, "float32 scaling-and-squaring with different Pade degree/scaling than torch; "
                                "entries reach 1e4 and the squarings amplify rounding"),
+    "linalg.lstsq": (1e-5, 1e-5, "float32 least-squares solutions carry an absolute error ~eps * max|x| (entries up "
+                                 "to ~10 here) whatever the entry's own size; LAPACK's gels and an SVD-based "
+                                 "pinv round differently"),
+    "logcumsumexp": (2e-4, 1e-5, "torch's float32 backward is itself off by up to 4e-3 (gradients ~5) from the float64 "
+                                 "gradient on OpInfo's sample; ours is within 5e-7 of it"),
+    "nn.functional.ctc_loss": (2e-4, 1e-5, "torch's float32 gradient is off by up to 1e-4 (gradients ~1.4) from the "
+                                           "float64 one on OpInfo's samples; ours is within 1.2e-5 of it"),
+    "nn.functional.scaled_dot_product_attention": (1e-5, 3e-6, "saturated softmax rows: gradient entries that are ~0 "
+                                                               "are differences of terms ~27 and keep their float32 "
+                                                               "rounding (torch's own float32 result is 1.3e-5 from "
+                                                               "the float64 one there, ours 1.9e-5)"),
     "polygamma": (1e-4, 1e-6, "n >= 2 at negative x uses the reflection formula, which cancels in float32"),
 }
 

@@ -452,7 +452,7 @@ def _to(self, *args, **kwargs):
         d = to_device(device)
         jd = jax_device(d)
         data = t._value()
-        if not isinstance(data, jax.core.Tracer) and jd not in data.devices():
+        if isinstance(data, np.ndarray) or (not isinstance(data, jax.core.Tracer) and jd not in data.devices()):
             moved = apply(_device_put_impl, (t,), (("device", jd),), "to_copy")
             t = moved
     if copy and t is self:

@@ -7,6 +7,7 @@ import numbers
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from .. import _dtype as _dt
 from .._tensor import Tensor
@@ -337,6 +338,30 @@ def scatter_add(input, dim, index, src):
     return apply(_scatter_impl, (input, index, src), (("axis", d), ("reduce", "add")), "scatter_add")
 
 
+def _segmented_mul(a, b):
+    (fa, va), (fb, vb) = a, b
+    return fa | fb, jnp.where(fb, vb, va * vb)
+
+
+def _segment_prod(g, src, shape):
+    """Per destination of `shape`, the product of the src elements scattered there (1 where none): a
+    sort, a segmented product scan and a gather, all differentiable with repeated indices (jnp's
+    scatter-multiply has no gradient unless the indices are unique)."""
+    strides = np.cumprod((1,) + tuple(shape[::-1]))[-2::-1] if shape else ()
+    lin = sum((jnp.broadcast_to(gi, src.shape).astype(jnp.int64) * int(st) for gi, st in zip(g, strides)),
+              jnp.zeros(src.shape, jnp.int64))
+    lin = jnp.reshape(lin, (-1,))
+    order = jnp.argsort(lin, stable=True)
+    ls, vs = lin[order], src.reshape(-1)[order]
+    start = jnp.concatenate([jnp.ones((1,), bool), ls[1:] != ls[:-1]])
+    _, cum = lax.associative_scan(_segmented_mul, (start, vs))
+    dest = jnp.arange(int(np.prod(shape)), dtype=jnp.int64)
+    last = jnp.searchsorted(ls, dest, side="right") - 1  # the end of each destination's run
+    safe = jnp.clip(last, 0, ls.size - 1)
+    present = (last >= 0) & (ls[safe] == dest)
+    return jnp.where(present, cum[safe], jnp.ones((), src.dtype)).reshape(shape)
+
+
 def _scatter_reduce_impl(x, idx, src, *, axis, reduce, include_self):
     grids = _scatter_index(idx.shape, axis, x.ndim)
     grids[axis] = idx
@@ -352,7 +377,11 @@ def _scatter_reduce_impl(x, idx, src, *, axis, reduce, include_self):
     ident = {"sum": 0, "prod": 1}
     if reduce in ident:
         base = x if include_self else jnp.where(jnp.zeros(x.shape, bool).at[g].set(True), ident[reduce], x)
-        return base.at[g].add(src) if reduce == "sum" else base.at[g].multiply(src)
+        if reduce == "sum":
+            return base.at[g].add(src)
+        if jnp.issubdtype(x.dtype, jnp.inexact) and src.size:
+            return base * _segment_prod(g, src, x.shape)
+        return base.at[g].multiply(src)
     touched = jnp.zeros(x.shape, bool).at[g].set(True)
     if reduce == "amax":
         lo = jnp.finfo(x.dtype).min if jnp.issubdtype(x.dtype, jnp.floating) else jnp.iinfo(x.dtype).min

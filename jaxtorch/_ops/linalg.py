@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+
+import jax
 import jax.numpy as jnp
 from jax import lax
 import numpy as np
@@ -317,6 +320,8 @@ def _linalg(name, fn, *, method=False, outs=None):
 
 
 def _det_impl(x):
+    if x.shape[-1] == 0:  # the empty product; jnp's det derivative cannot index an empty matrix
+        return jnp.ones(x.shape[:-2], x.dtype) + jnp.sum(x, axis=(-2, -1))
     return jnp.linalg.det(x)
 
 
@@ -403,11 +408,13 @@ Tensor.qr = lambda self, some=True: qr(self, "reduced" if some else "complete")
 
 def _hermitian_from_triangle(x, lower):
     """torch reads only the UPLO triangle. The value is the Hermitian matrix built from it, but the
-    gradient flows to the full input as in torch's formula (jnp's default would average both halves)."""
+    gradient reaching the full input is the Hermitian part of the decomposition's gradient, as torch's
+    eigh backward gives (a Hermitian matrix; jax's eigenvector vjp alone is not)."""
     tri = jnp.tril(x) if lower else jnp.triu(x)
     strict = jnp.tril(x, -1) if lower else jnp.triu(x, 1)
     herm = tri + jnp.conj(jnp.swapaxes(strict, -1, -2))
-    return x + lax.stop_gradient(herm - x)
+    sym = (x + jnp.conj(jnp.swapaxes(x, -1, -2))) / 2
+    return sym + lax.stop_gradient(herm - sym)
 
 
 def _eigh_impl(x, *, lower):
@@ -473,11 +480,39 @@ def _cutoff(s, atol, rtol):
     return tol[..., None]
 
 
-def _pinv_impl(x, atol, rtol, *, hermitian):
+def _pinv_value(x, atol, rtol, hermitian):
     s, left, right = _spectrum(x, hermitian)
     keep = jnp.abs(s) > _cutoff(s, atol, rtol)
     s_inv = jnp.where(keep, 1 / jnp.where(keep, s, 1), 0).astype(x.dtype)
     return jnp.conj(jnp.swapaxes(right, -1, -2)) @ (s_inv[..., None] * jnp.conj(jnp.swapaxes(left, -1, -2)))
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(3,))
+def _pinv_core(x, atol, rtol, hermitian):
+    return _pinv_value(x, atol, rtol, hermitian)
+
+
+def _pinv_core_fwd(x, atol, rtol, hermitian):
+    p = _pinv_value(x, atol, rtol, hermitian)
+    return p, (x, p, atol, rtol)
+
+
+def _pinv_core_bwd(hermitian, res, g):
+    # The derivative of the pseudo-inverse at constant rank (Golub & Pereyra), written with P = pinv(A)
+    # and the full input A, as torch's backward does (also for hermitian=True, where P came from the lower
+    # triangle only). Unlike differentiating the SVD/eigh it needs no gaps between singular values.
+    a, p, atol, rtol = res
+    h = lambda m: jnp.conj(jnp.swapaxes(m, -1, -2))  # noqa: E731
+    gh = h(g)
+    ga = -(h(p) @ g @ h(p)) + (gh - a @ (p @ gh)) @ (p @ h(p)) + (h(p) @ p) @ (gh - (gh @ p) @ a)
+    return ga, jnp.zeros_like(atol), jnp.zeros_like(rtol)
+
+
+_pinv_core.defvjp(_pinv_core_fwd, _pinv_core_bwd)
+
+
+def _pinv_impl(x, atol, rtol, *, hermitian):
+    return _pinv_core(x, atol, rtol, hermitian)
 
 
 def _tolerances(A, atol, rtol):
@@ -600,10 +635,11 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
 def _lstsq_impl(a, b, *, rcond, driver):
     vec = b.ndim == a.ndim - 1
     bm = b[..., None] if vec else b
-    u, s, vh = jnp.linalg.svd(a, full_matrices=False)
+    # x = pinv(A) B: jnp's pinv differentiates by the Golub-Pereyra formula, which (unlike an SVD's
+    # derivative) stays accurate when singular values are close, as torch's pinv-based backward does
+    x = jnp.linalg.pinv(a, rtol=rcond) @ bm
+    s = lax.stop_gradient(jnp.linalg.svd(a, compute_uv=False))
     keep = s > _cutoff(s, 0.0, rcond)
-    s_inv = jnp.where(keep, 1 / jnp.where(keep, s, 1), 0)
-    x = jnp.swapaxes(vh, -1, -2) @ (s_inv[..., None] * (jnp.swapaxes(u, -1, -2) @ bm))
     m, n = a.shape[-2:]
     if m > n and driver != "gelsy":  # torch reports residuals for tall (assumed full-rank) systems
         res = jnp.sum(jnp.square(a @ x - bm), axis=-2)
@@ -621,7 +657,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if rcond is None:
         rcond = float(np.finfo(np.dtype(A._data.dtype)).eps) * max(A.shape[-2:], default=1)
     static = (("rcond", float(rcond)), ("driver", driver))
-    return rt.lstsq(*apply(_lstsq_impl, (A, B), static, "linalg_lstsq"))
+    x, res, rank, sv = apply(_lstsq_impl, (A, B), static, "linalg_lstsq")
+    return rt.lstsq(x, res, rank, sv.detach())  # torch's singular_values carry no gradient
 
 
 def _eig_impl(x):

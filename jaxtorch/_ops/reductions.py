@@ -595,8 +595,8 @@ def _norm_impl(x, *, p, axis, keepdims, dtype):
     a = jnp.abs(x)
     if p == "fro" or p == 2:
         if axis is None:
-            return jnp.sqrt(jnp.sum(jnp.real(x * jnp.conj(x)))).reshape((1,) * x.ndim if keepdims else ())
-        return jnp.sqrt(jnp.sum(jnp.real(x * jnp.conj(x)), axis=axis, keepdims=keepdims))
+            return _root(jnp.sum(jnp.real(x * jnp.conj(x))), 2).reshape((1,) * x.ndim if keepdims else ())
+        return _root(jnp.sum(jnp.real(x * jnp.conj(x)), axis=axis, keepdims=keepdims), 2)
     if p == "nuc":
         return jnp.linalg.norm(x, "nuc", axis=axis, keepdims=keepdims)
     if p == float("inf"):
@@ -607,7 +607,16 @@ def _norm_impl(x, *, p, axis, keepdims, dtype):
         return jnp.sum((a != 0).astype(a.dtype), axis=axis, keepdims=keepdims)
     if p == 1:
         return jnp.sum(a, axis=axis, keepdims=keepdims)
-    return jnp.sum(a ** p, axis=axis, keepdims=keepdims) ** (1.0 / p)
+    return _root(jnp.sum(a ** p, axis=axis, keepdims=keepdims), p)
+
+
+def _root(s, p):
+    # s ** (1/p) whose gradient at s == 0 is 0 (torch's subgradient of a norm at zero), not inf * 0 = nan
+    if p < 0:  # (sum a^p)^(1/p) with p < 0: an empty sum gives inf, as torch does
+        return s ** (1.0 / p)
+    pos = s > 0
+    r = jnp.sqrt(jnp.where(pos, s, 1)) if p == 2 else jnp.where(pos, s, 1) ** (1.0 / p)
+    return jnp.where(pos, r, jnp.zeros((), r.dtype))
 
 
 @register()

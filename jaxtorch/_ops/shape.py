@@ -341,7 +341,7 @@ def broadcast_shapes(*shapes):
     try:
         return Size(np.broadcast_shapes(*shapes))
     except ValueError:
-        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape.") from None
+        raise RuntimeError("Shape mismatch: objects cannot be broadcast to a single shape.") from None
 
 
 def _slice_impl(x, *, dim, start, stop, step):
@@ -716,7 +716,7 @@ def roll(input, shifts, dims=None):
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     if dims is None:
         if len(shifts) != 1:
-            raise RuntimeError(f"roll: shifts and dims must be same length")
+            raise RuntimeError("roll: shifts and dims must be same length")
         return apply(_roll_impl, (input,), (("shifts", shifts[0]), ("dims", None)), "roll")
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):

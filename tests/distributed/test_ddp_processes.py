@@ -29,3 +29,12 @@ def test_two_process_ddp_keeps_replicas_identical_and_equals_one_process():
         assert x["identical_across_ranks"], x
         # gradients averaged over ranks = the mean over the union of the data, up to float32 rounding
         assert x["max_diff_vs_single_process"] < 1e-5, x
+
+
+def test_ddp_example_runs_with_two_processes():
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    cmd = [sys.executable, "-m", "jaxtorch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
+           f"--master_port={_free_port()}", str(REPO / "examples" / "ddp.py"), "--epochs", "1"]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert r.stdout.count("replicas identical: True") == 2, r.stdout

@@ -54,9 +54,9 @@ def get_dimensions(img: Any) -> list[int]:
 
 
 def _from_numpy(arr: np.ndarray) -> Tensor:
-    from ..._ops.creation import from_numpy
-
-    return from_numpy(np.ascontiguousarray(arr))
+    """A host tensor: its payload stays a numpy array until an op or a collate moves it to the device,
+    so per-sample transforms in a data pipeline never dispatch a JAX op per sample."""
+    return Tensor._make(np.ascontiguousarray(arr))
 
 
 def to_tensor(pic: Any) -> Tensor:
@@ -154,6 +154,22 @@ def normalize(tensor: Tensor, mean: Sequence[float], std: Sequence[float], inpla
     if tensor.dim() < 3:
         raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
                          f"{tensor.size()}")
+    data = tensor._value()
+    if isinstance(data, np.ndarray) and not tensor.requires_grad:  # a host tensor: stay in numpy
+        mean_a = np.asarray(mean, dtype=data.dtype)
+        std_a = np.asarray(std, dtype=data.dtype)
+        if (std_a == 0).any():
+            raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, leading to division by "
+                             "zero.")
+        if mean_a.ndim == 1:
+            mean_a = mean_a.reshape(-1, 1, 1)
+        if std_a.ndim == 1:
+            std_a = std_a.reshape(-1, 1, 1)
+        out = _from_numpy((data - mean_a) / std_a)  # float32 arithmetic, as torch's per-element ops
+        if inplace:
+            tensor.copy_(out)
+            return tensor
+        return out
     mean_t = as_tensor(mean, dtype=tensor.dtype)
     std_t = as_tensor(std, dtype=tensor.dtype)
     if bool((std_t == 0).any()):

@@ -91,19 +91,30 @@ def collate(batch: list, *, collate_fn_map: dict | None = None) -> Any:
 
 # --- to Tensors (the main process) ----------------------------------------------------------------
 
+def _host(array: np.ndarray) -> Tensor:
+    """A batch as a host tensor: its numpy payload moves to the device with the first op that uses
+    it (usually the training step), so batching itself never dispatches a JAX op."""
+    from .... import _dtype
+
+    _dtype.from_np(array.dtype)  # torch's error for dtypes tensors cannot hold
+    return Tensor._make(array)
+
+
 def _collate_tensor(batch, *, collate_fn_map=None):
     from .... import stack
 
+    if all(isinstance(t._data, np.ndarray) for t in batch):  # host tensors made by transforms
+        arrays = [t._data for t in batch]
+        _check_shapes(arrays)
+        return _host(np.stack(arrays))
     return stack(batch, 0)
 
 
 def _collate_ndarray(batch, *, collate_fn_map=None):
-    from ...._ops.creation import from_numpy
-
     if _np_str_obj.search(batch[0].dtype.str) is not None:
         raise TypeError(_ERR.format(batch[0].dtype))
     _check_shapes(batch)
-    return from_numpy(np.stack(batch))  # one host-side stack, one transfer
+    return _host(np.stack(batch))
 
 
 def _collate_np_scalar(batch, *, collate_fn_map=None):
@@ -113,15 +124,14 @@ def _collate_np_scalar(batch, *, collate_fn_map=None):
 
 
 def _collate_float(batch, *, collate_fn_map=None):
-    from .... import float64, tensor
-
-    return tensor(batch, dtype=float64)
+    return _host(np.asarray(batch, dtype=np.float64))
 
 
 def _collate_int(batch, *, collate_fn_map=None):
-    from .... import tensor
+    from ...._ops.creation import _np_from_data
 
-    return tensor(batch)
+    arr, dtype = _np_from_data(list(batch))  # Python bools give bool, ints int64, as torch.tensor
+    return _host(np.asarray(arr, dtype=dtype.np))
 
 
 def _collate_str(batch, *, collate_fn_map=None):
@@ -254,9 +264,7 @@ def to_transport(data: Any) -> Any:
 def from_transport(data: Any) -> Any:
     """Replace every NumpyTensor inside `data` by a Tensor (in the main process)."""
     if isinstance(data, NumpyTensor):
-        from ...._ops.creation import from_numpy
-
-        return from_numpy(data.array)
+        return _host(data.array)
     if isinstance(data, (str, bytes, int, float)) or data is None:
         return data
     return _walk(data, from_transport, leaf=lambda x: x)
