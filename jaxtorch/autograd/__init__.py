@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import jax
+import jax.numpy as jnp
+
 from .._tensor import Tensor
 from . import graph
 from .function import Function, FunctionCtx, once_differentiable
@@ -19,9 +22,21 @@ def _as_tuple(x):
     return tuple(x)
 
 
-def _make_root_cts(outputs, grad_outputs, create_graph):
-    import jax.numpy as jnp
+_ONES: dict = {}
 
+
+def _ones(shape, dtype):
+    """The implicit seed gradient (1 for a scalar loss): arrays are immutable, so one per shape is reused."""
+    key = (shape, dtype)
+    c = _ONES.get(key)
+    if c is None:
+        c = jnp.ones(shape, dtype)
+        if not isinstance(c, jax.core.Tracer):  # made inside a trace it belongs to that trace only
+            _ONES[key] = c
+    return c
+
+
+def _make_root_cts(outputs, grad_outputs, create_graph):
     cts = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if g is None:
@@ -30,7 +45,7 @@ def _make_root_cts(outputs, grad_outputs, create_graph):
             if not out.is_floating_point() and not out.is_complex():
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got "
                                    f"{out.dtype}")
-            c = jnp.ones(out._data.shape, out._data.dtype)
+            c = _ones(out._data.shape, out._data.dtype)
             cts.append(Tensor._make(c) if create_graph else c)
             continue
         if not isinstance(g, Tensor):
