@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import gc
 import os
-import sys
 import threading
 import traceback
 import warnings
@@ -759,5 +758,3 @@ def reset() -> None:
 def disable(fn=None, recursive=True):
     return fn if fn is not None else (lambda f: f)
 
-
-_ = sys

@@ -169,8 +169,8 @@ def _addlike(name, check):
         input, m1, m2 = _ac.cast(name, input, m1, m2)
         _same_dtype("addmm", m1, m2)
         if beta == 0:
-            r = apply(_addmm_impl_beta0, (m1, m2, alpha), (), name)
-            return r + input * 0 if False else _broadcast_like(r, input)
+            # beta == 0: input is ignored entirely (its NaNs do not propagate), as in torch
+            return apply(_addmm_impl_beta0, (m1, m2, alpha), (), name)
         if beta == 1 and alpha == 1:
             return apply(_addmm_impl_fast, (input, m1, m2), (), name)
         return apply(_addmm_impl, (input, m1, m2, beta, alpha), (), name)
@@ -178,10 +178,6 @@ def _addlike(name, check):
     op.__name__ = name
     register(name, inplace=True)(op)
     return op
-
-
-def _broadcast_like(r, input):
-    return r
 
 
 def _check_mm(a, b):

@@ -110,8 +110,6 @@ def _bitcast_impl(x, *, dtype):
 @register()
 def reshape(input, *shape):
     shape = _infer_shape(_sizes(shape), input.numel())
-    if shape == tuple(input.shape) and False:
-        return input
     if _viewable(input, shape):
         return make_view(input, _reshape_impl, (("shape", shape),), "reshape")
     return apply(_reshape_impl, (input,), (("shape", shape),), "reshape")

@@ -15,7 +15,7 @@ from . import grad_mode as _gm
 
 class Node:
     __slots__ = ("_name", "_vjp", "next_edges", "fn", "static", "diff_pos", "saved", "out_mask", "out_avals",
-                 "_tensor_pre_hooks", "_retain", "_pre_hooks", "_hooks", "_had_saved", "metadata", "__weakref__")
+                 "_tensor_pre_hooks", "_retain", "_pre_hooks", "_hooks", "metadata", "__weakref__")
 
     def __init__(self, name, vjp, next_edges, fn, static, diff_pos, saved, out_mask, out_avals):
         self._name = name
@@ -31,7 +31,6 @@ class Node:
         self._retain = None
         self._pre_hooks = None
         self._hooks = None
-        self._had_saved = True
         self.metadata = {}
 
     def name(self) -> str:
