@@ -394,6 +394,9 @@ def _scatter_reduce_impl(x, idx, src, *, axis, reduce, include_self):
 
 @register(inplace=True)
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    if input.ndim == 0:  # a 0-d tensor is scattered as a 1-element vector
+        return scatter_reduce(input.reshape(1), 0, index.reshape(1), src.reshape(1), reduce,
+                              include_self=include_self).reshape(())
     d = _check_scatter("scatter_reduce", input, dim, index, src)
     if reduce not in ("sum", "prod", "mean", "amax", "amin"):
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")

@@ -567,6 +567,11 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     d = _dt.to_dtype(dtype).np if dtype is not None else x._data.dtype
     axis = _dims(dim, x.ndim) if dim is not None else None
     ordv = float(ord)
+    reduced = [x.shape[a] for a in axis] if axis is not None else [x.numel()]
+    if 0 in reduced and (ordv < 0 or ordv == float("inf")):
+        shown = "inf" if ordv == float("inf") else (int(ordv) if ordv.is_integer() else ordv)
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on an empty tensor because the "
+                           "operation does not have an identity")
     r = apply(_vnorm_impl, (x,), (("p", ordv), ("axis", axis), ("keepdims", bool(keepdim)), ("dtype", d)),
               "linalg_vector_norm")
     return r
