@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 import optax
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_lr, _closure_loss, _init_states, _step_tensor, _unpack, _zeros_like
+from .optimizer import Optimizer, _check_lr, _step_tensor, _unpack, _zeros_like
 
 __all__ = ["Adadelta"]
 
@@ -66,28 +66,17 @@ class Adadelta(Optimizer):
         )
         super().__init__(params, defaults)
 
+    _update = staticmethod(_adadelta_update)
+
     def step(self, closure: Callable | None = None):
         """One Adadelta step; returns closure()'s loss."""
-        loss = _closure_loss(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            if not params:
-                continue
-            _init_states(
-                self,
-                params,
-                lambda p: {"step": _step_tensor(), "square_avg": _zeros_like(p), "acc_delta": _zeros_like(p)},
-            )
-            self._run_update(
-                _adadelta_update,
-                params,
-                ("step", "square_avg", "acc_delta"),
-                (
-                    self._hp(group, "lr"),
-                    self._hp(group, "rho"),
-                    self._hp(group, "eps"),
-                    self._hp(group, "weight_decay"),
-                ),
-                (("maximize", bool(group["maximize"])),),
-            )
-        return loss
+        return self._foreach_step(closure)
+
+    def _new_state(self, p: Tensor, group: dict) -> dict:
+        return {"step": _step_tensor(), "square_avg": _zeros_like(p), "acc_delta": _zeros_like(p)}
+
+    def _state_keys(self, group: dict) -> tuple:
+        return ("step", "square_avg", "acc_delta")
+
+    def _hyper(self, group: dict) -> tuple:
+        return ("lr", "rho", "eps", "weight_decay")

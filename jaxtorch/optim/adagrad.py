@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import optax
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_lr, _closure_loss, _step_tensor, _unpack, _wide, _zeros_like
+from .optimizer import Optimizer, _check_lr, _step_tensor, _unpack, _wide, _zeros_like
 
 __all__ = ["Adagrad"]
 
@@ -82,28 +82,17 @@ class Adagrad(Optimizer):
                 st["step"] = _step_tensor()
                 st["sum"] = _zeros_like(p, group["initial_accumulator_value"])
 
+    _update = staticmethod(_adagrad_update)
+
     def step(self, closure: Callable | None = None):
         """One Adagrad step; returns closure()'s loss."""
-        loss = _closure_loss(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            if not params:
-                continue
-            for p in params:  # groups added after construction get their state at first use
-                st = self.state[p]
-                if not st:
-                    st["step"] = _step_tensor()
-                    st["sum"] = _zeros_like(p, group["initial_accumulator_value"])
-            self._run_update(
-                _adagrad_update,
-                params,
-                ("step", "sum"),
-                (
-                    self._hp(group, "lr"),
-                    self._hp(group, "lr_decay"),
-                    self._hp(group, "weight_decay"),
-                    self._hp(group, "eps"),
-                ),
-                (("maximize", bool(group["maximize"])),),
-            )
-        return loss
+        return self._foreach_step(closure)
+
+    def _new_state(self, p: Tensor, group: dict) -> dict:
+        return {"step": _step_tensor(), "sum": _zeros_like(p, group["initial_accumulator_value"])}
+
+    def _state_keys(self, group: dict) -> tuple:
+        return ("step", "sum")
+
+    def _hyper(self, group: dict) -> tuple:
+        return ("lr", "lr_decay", "weight_decay", "eps")

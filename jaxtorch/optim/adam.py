@@ -11,8 +11,6 @@ from .._tensor import Tensor
 from .optimizer import (
     Optimizer,
     _check_adam_args,
-    _closure_loss,
-    _init_states,
     _step_tensor,
     _unpack,
     _wide,
@@ -112,33 +110,27 @@ class Adam(Optimizer):
             ):
                 group.setdefault(key, value)
 
+    _update = staticmethod(_adam_update)
+
     def step(self, closure: Callable | None = None):
         """One Adam step over every parameter that has a gradient; returns closure()'s loss."""
-        loss = _closure_loss(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            if not params:
-                continue
-            amsgrad = bool(group["amsgrad"])
+        return self._foreach_step(closure)
 
-            def make(p, amsgrad=amsgrad):
-                st = {"step": _step_tensor(), "exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)}
-                if amsgrad:
-                    st["max_exp_avg_sq"] = _zeros_like(p)
-                return st
+    def _new_state(self, p: Tensor, group: dict) -> dict:
+        st = {"step": _step_tensor(), "exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)}
+        if group["amsgrad"]:
+            st["max_exp_avg_sq"] = _zeros_like(p)
+        return st
 
-            _init_states(self, params, make)
-            keys = ("step", "exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
-            beta1, beta2 = self._hp(group, "betas", 0), self._hp(group, "betas", 1)
-            self._run_update(
-                _adam_update,
-                params,
-                keys,
-                (self._hp(group, "lr"), beta1, beta2, self._hp(group, "eps"), self._hp(group, "weight_decay")),
-                (
-                    ("amsgrad", amsgrad),
-                    ("maximize", bool(group["maximize"])),
-                    ("decoupled", bool(group["decoupled_weight_decay"])),
-                ),
-            )
-        return loss
+    def _state_keys(self, group: dict) -> tuple:
+        return ("step", "exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"] else ())
+
+    def _hyper(self, group: dict) -> tuple:
+        return ("lr", ("betas", 0), ("betas", 1), "eps", "weight_decay")
+
+    def _static(self, group: dict) -> tuple:
+        return (
+            ("amsgrad", bool(group["amsgrad"])),
+            ("maximize", bool(group["maximize"])),
+            ("decoupled", bool(group["decoupled_weight_decay"])),
+        )

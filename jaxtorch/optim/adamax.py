@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import optax
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_adam_args, _closure_loss, _init_states, _step_tensor, _unpack, _zeros_like
+from .optimizer import Optimizer, _check_adam_args, _step_tensor, _unpack, _zeros_like
 
 __all__ = ["Adamax"]
 
@@ -62,22 +62,17 @@ class Adamax(Optimizer):
         )
         super().__init__(params, defaults)
 
+    _update = staticmethod(_adamax_update)
+
     def step(self, closure: Callable | None = None):
         """One Adamax step; returns closure()'s loss."""
-        loss = _closure_loss(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            if not params:
-                continue
-            _init_states(
-                self, params, lambda p: {"step": _step_tensor(), "exp_avg": _zeros_like(p), "exp_inf": _zeros_like(p)}
-            )
-            beta1, beta2 = self._hp(group, "betas", 0), self._hp(group, "betas", 1)
-            self._run_update(
-                _adamax_update,
-                params,
-                ("step", "exp_avg", "exp_inf"),
-                (self._hp(group, "lr"), beta1, beta2, self._hp(group, "eps"), self._hp(group, "weight_decay")),
-                (("maximize", bool(group["maximize"])),),
-            )
-        return loss
+        return self._foreach_step(closure)
+
+    def _new_state(self, p: Tensor, group: dict) -> dict:
+        return {"step": _step_tensor(), "exp_avg": _zeros_like(p), "exp_inf": _zeros_like(p)}
+
+    def _state_keys(self, group: dict) -> tuple:
+        return ("step", "exp_avg", "exp_inf")
+
+    def _hyper(self, group: dict) -> tuple:
+        return ("lr", ("betas", 0), ("betas", 1), "eps", "weight_decay")

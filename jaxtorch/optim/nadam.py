@@ -16,8 +16,6 @@ from .._tensor import Tensor
 from .optimizer import (
     Optimizer,
     _check_adam_args,
-    _closure_loss,
-    _init_states,
     _scalar_dtype,
     _step_tensor,
     _unpack,
@@ -94,36 +92,25 @@ class NAdam(Optimizer):
 
     _step_keys = ("step", "mu_product")
 
+    _update = staticmethod(_nadam_update)
+
     def step(self, closure: Callable | None = None):
         """One NAdam step; returns closure()'s loss."""
-        loss = _closure_loss(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            if not params:
-                continue
-            _init_states(
-                self,
-                params,
-                lambda p: {
-                    "step": _step_tensor(),
-                    "mu_product": Tensor._make(jnp.ones((), _scalar_dtype())),
-                    "exp_avg": _zeros_like(p),
-                    "exp_avg_sq": _zeros_like(p),
-                },
-            )
-            beta1, beta2 = self._hp(group, "betas", 0), self._hp(group, "betas", 1)
-            self._run_update(
-                _nadam_update,
-                params,
-                ("step", "mu_product", "exp_avg", "exp_avg_sq"),
-                (
-                    self._hp(group, "lr"),
-                    beta1,
-                    beta2,
-                    self._hp(group, "eps"),
-                    self._hp(group, "weight_decay"),
-                    self._hp(group, "momentum_decay"),
-                ),
-                (("maximize", bool(group["maximize"])), ("decoupled", bool(group["decoupled_weight_decay"]))),
-            )
-        return loss
+        return self._foreach_step(closure)
+
+    def _new_state(self, p: Tensor, group: dict) -> dict:
+        return {
+            "step": _step_tensor(),
+            "mu_product": Tensor._make(jnp.ones((), _scalar_dtype())),
+            "exp_avg": _zeros_like(p),
+            "exp_avg_sq": _zeros_like(p),
+        }
+
+    def _state_keys(self, group: dict) -> tuple:
+        return ("step", "mu_product", "exp_avg", "exp_avg_sq")
+
+    def _hyper(self, group: dict) -> tuple:
+        return ("lr", ("betas", 0), ("betas", 1), "eps", "weight_decay", "momentum_decay")
+
+    def _static(self, group: dict) -> tuple:
+        return (("maximize", bool(group["maximize"])), ("decoupled", bool(group["decoupled_weight_decay"])))

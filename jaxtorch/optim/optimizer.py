@@ -424,6 +424,40 @@ class Optimizer:
                 cell._bump()
                 entry[1] = value
 
+    # One param group's update, as most optimizers describe it (SGD and LBFGS write their own step):
+    #   _update            the pure multi-tensor update function (module-level: it is a jit cache key)
+    #   _new_state(p, g)   a param's full state at its first step
+    #   _state_keys(g)     the state entries the update reads and returns, in order
+    #   _hyper(g)          hyper-parameters passed as tensor cells: names, or (name, index) for betas
+    #   _static(g)         structural switches (amsgrad, maximize, ...): static arguments of the jit
+    _update: Callable | None = None
+
+    def _new_state(self, p: Tensor, group: dict) -> dict:
+        raise NotImplementedError
+
+    def _state_keys(self, group: dict) -> tuple:
+        raise NotImplementedError
+
+    def _hyper(self, group: dict) -> tuple:
+        raise NotImplementedError
+
+    def _static(self, group: dict) -> tuple:
+        return (("maximize", bool(group["maximize"])),)
+
+    def _foreach_step(self, closure: Callable | None):
+        """Create missing state, then run `_update` once per param group; returns closure()'s loss."""
+        loss = _closure_loss(closure)
+        for group in self.param_groups:
+            params = self._params_with_grad(group)
+            if not params:
+                continue
+            _init_states(self, params, lambda p: self._new_state(p, group))
+            scalars = tuple(
+                self._hp(group, *h) if isinstance(h, tuple) else self._hp(group, h) for h in self._hyper(group)
+            )
+            self._run_update(type(self)._update, params, self._state_keys(group), scalars, self._static(group))
+        return loss
+
     def _run_update(
         self, fn: Callable, params: list[Tensor], state_keys: tuple, scalars: tuple, static: tuple = ()
     ) -> None:

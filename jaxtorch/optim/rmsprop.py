@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 import optax
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_lr, _closure_loss, _init_states, _step_tensor, _unpack, _zeros_like
+from .optimizer import Optimizer, _check_lr, _step_tensor, _unpack, _zeros_like
 
 __all__ = ["RMSprop"]
 
@@ -90,40 +90,33 @@ class RMSprop(Optimizer):
         )
         super().__init__(params, defaults)
 
+    _update = staticmethod(_rmsprop_update)
+
     def step(self, closure: Callable | None = None):
         """One RMSprop step; returns closure()'s loss."""
-        loss = _closure_loss(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            if not params:
-                continue
-            has_momentum, centered = group["momentum"] > 0, bool(group["centered"])
+        return self._foreach_step(closure)
 
-            def make(p, has_momentum=has_momentum, centered=centered):
-                st = {"step": _step_tensor(), "square_avg": _zeros_like(p)}
-                if has_momentum:
-                    st["momentum_buffer"] = _zeros_like(p)
-                if centered:
-                    st["grad_avg"] = _zeros_like(p)
-                return st
+    def _new_state(self, p: Tensor, group: dict) -> dict:
+        st = {"step": _step_tensor(), "square_avg": _zeros_like(p)}
+        if group["momentum"] > 0:
+            st["momentum_buffer"] = _zeros_like(p)
+        if group["centered"]:
+            st["grad_avg"] = _zeros_like(p)
+        return st
 
-            _init_states(self, params, make)
-            keys = (
-                ("step", "square_avg")
-                + (("momentum_buffer",) if has_momentum else ())
-                + (("grad_avg",) if centered else ())
-            )
-            self._run_update(
-                _rmsprop_update,
-                params,
-                keys,
-                (
-                    self._hp(group, "lr"),
-                    self._hp(group, "alpha"),
-                    self._hp(group, "eps"),
-                    self._hp(group, "weight_decay"),
-                    self._hp(group, "momentum"),
-                ),
-                (("centered", centered), ("has_momentum", has_momentum), ("maximize", bool(group["maximize"]))),
-            )
-        return loss
+    def _state_keys(self, group: dict) -> tuple:
+        return (
+            ("step", "square_avg")
+            + (("momentum_buffer",) if group["momentum"] > 0 else ())
+            + (("grad_avg",) if group["centered"] else ())
+        )
+
+    def _hyper(self, group: dict) -> tuple:
+        return ("lr", "alpha", "eps", "weight_decay", "momentum")
+
+    def _static(self, group: dict) -> tuple:
+        return (
+            ("centered", bool(group["centered"])),
+            ("has_momentum", group["momentum"] > 0),
+            ("maximize", bool(group["maximize"])),
+        )
