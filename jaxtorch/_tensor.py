@@ -90,7 +90,8 @@ def chain_index_map(chain, base_shape) -> np.ndarray:
     if m is None:
         n = int(np.prod(base_shape, dtype=np.int64))
         iota = np.arange(n, dtype=np.int64).reshape(base_shape)
-        m = np.asarray(apply_chain(jnp.asarray(iota), chain=chain))
+        with jax.ensure_compile_time_eval():  # concrete even while torch.compile traces a step
+            m = np.asarray(apply_chain(jnp.asarray(iota), chain=chain))
         _chain_index_cache[key] = m
     return m
 
@@ -149,6 +150,8 @@ class Tensor:
         """The current payload (re-deriving a view whose base changed)."""
         # A view is stale when the storage generation it shares with its base moved on. (A base whose
         # payload was replaced by `.data = ...` gets a new box, so its old views keep their values.)
+        if _ts.observer is not None:  # torch.compile: a read outside the dispatcher is still a read
+            _ts.observer.observe(self)
         if self._base is not None and self._derived_version != self._version_box[0]:
             self._rederive()
         return self._data
@@ -214,6 +217,8 @@ class Tensor:
 
         recording = _gm.state.enabled and (self._requires_grad or new._requires_grad) and not self._detached_view
         if self._base is None:
+            if _ts.observer is not None:  # torch.compile: a write to pre-existing state is state
+                _ts.observer.observe(self)
             if recording and self._requires_grad and self._grad_fn is None:
                 raise RuntimeError(("a view of " if name == "copy_view" else "")
                                    + "a leaf Variable that requires grad is being used in an in-place operation.")
@@ -413,10 +418,14 @@ class Tensor:
                           "attribute won't be populated during autograd.backward(). If you indeed want the .grad "
                           "field to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor.",
                           UserWarning, stacklevel=2)
+        if _ts.observer is not None:
+            _ts.observer.read_grad(self)
         return self._grad
 
     @grad.setter
     def grad(self, value):
+        if _ts.observer is not None:
+            _ts.observer.wrote_grad(self)
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
@@ -429,6 +438,8 @@ class Tensor:
 
     @grad.deleter
     def grad(self):
+        if _ts.observer is not None:
+            _ts.observer.wrote_grad(self)
         self._grad = None
 
     @property
@@ -502,6 +513,8 @@ class Tensor:
         if not isinstance(value, Tensor):
             raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
         # rebinding storage does not bump the version; earlier views keep the old storage (old box)
+        if _ts.observer is not None:
+            _ts.observer.observe(self)
         version = self._version
         self._data = value._value()
         self._base = None

@@ -2,18 +2,21 @@
 
 How a compiled function runs (shared/DESIGN.md §5):
 
-1. The first call for a new argument signature runs eagerly while an observer watches the
-   dispatcher: every tensor that existed before the call and is read by an op is recorded (the
-   state), and lazily created state (optimizer moments, first `.grad`s) comes into being for real.
-2. The next call traces `pure(state_arrays, arg_arrays) -> (new_state, escaped, outputs)` under
-   `jax.jit`: tracers are swapped into the state tensors' payloads, the Python function runs, and
-   every effect is read back: payloads written (parameters, buffers, optimizer state, generator
-   counters), attributes rebound to tensors made inside (`p.grad = ...`, `module.x = ...`), tensors
-   stored into tracked objects (optimizer state dicts), and the return value. Then every object is
-   restored exactly, so tracing never changes user state. A state tensor read during the trace that
-   was not lifted triggers one more trace with it lifted.
-3. Each later call flattens the state list, calls the cached executable, and writes back only what
-   the trace wrote. Written state is donated to XLA, so a step does not hold two copies of it.
+1. The first call for a new argument signature traces
+   `pure(state_arrays, arg_arrays) -> (new_state, escaped, outputs)` with `jax.make_jaxpr`: tracers
+   are swapped into the state tensors' payloads, the Python function runs, and every effect is read
+   back: payloads written (parameters, buffers, optimizer state, generator counters), attributes
+   rebound to tensors made inside (`p.grad = ...`, `module.x = ...`), tensors stored into tracked
+   objects (optimizer state dicts), and the return value. Then every object is restored exactly, so
+   tracing never changes user state.
+2. The state is guessed before the first trace from what the function can reach (modules,
+   optimizers, generators and tensors in its arguments, closure and globals). A pre-existing tensor
+   read during a trace that was not lifted triggers one more trace with it lifted; state an
+   optimizer would create on its first step is created up front (`Optimizer._compile_prepare`) and
+   the function traced again, so the first program is the one every later call uses.
+3. The jaxpr is compiled once with the state it writes donated (a step does not hold two copies of
+   it). Each call flattens the state list, calls the executable, and writes back only what the trace
+   wrote.
 
 Python that cannot be traced (`.item()`, data-dependent `if`, printing a value, a tensor escaping into
 an untracked object) makes that function run eagerly from then on, with ONE warning naming the file
@@ -79,6 +82,8 @@ class _Observer:
         self.objects: dict = {}  # id -> (obj, snapshot) for modules/optimizers touched
         self.views: list = []  # (view, snapshot) of pre-existing views of state
         self.presync: dict = {}  # id -> object whose _compile_presync() must run before each call
+        self.grad_deps: dict = {}  # id -> lifted tensor whose incoming `.grad` the step read before setting
+        self.grad_set: set = set()  # ids of tensors whose `.grad` the step has set
 
     def created_tensor(self, t: Tensor) -> None:
         self.created[id(t)] = weakref.ref(t)
@@ -102,6 +107,14 @@ class _Observer:
         self.found[i] = t
         if self.mode == "trace":  # read as a constant this time; put back whatever the trace does to it
             self.views.append((t, dict(t.__dict__), list(t._version_box) if t._version_box is not None else None))
+
+    def read_grad(self, t: Tensor) -> None:
+        i = id(t)
+        if i in self.known and i not in self.grad_set:
+            self.grad_deps[i] = t
+
+    def wrote_grad(self, t: Tensor) -> None:
+        self.grad_set.add(id(t))
 
     def note_data_parallel(self, module) -> None:
         self.data_parallel = True
@@ -173,8 +186,8 @@ def _container_writes(c, snap, path, out):
         for k in keys:
             new = c.get(k, _MISSING)
             old = shallow.get(k, _MISSING)
-            if new is not old:
-                out.append((c, k, new, old is _MISSING))
+            if new is not old:  # a slot that was empty (missing or None) and now holds state is new state
+                out.append((c, k, new, old is _MISSING or old is None))
             elif k in nested:
                 _container_writes(new, nested[k], path + (k,), out)
     else:
@@ -182,7 +195,7 @@ def _container_writes(c, snap, path, out):
             new = c[i] if i < len(c) else _MISSING
             old = shallow[i] if i < len(shallow) else _MISSING
             if new is not old:
-                out.append((c, i, new, old is _MISSING))
+                out.append((c, i, new, old is _MISSING or old is None))
             elif i in nested:
                 _container_writes(new, nested[i], path + (i,), out)
         if len(c) != len(shallow):
@@ -357,6 +370,7 @@ class _Program:
                         attr_plan.append((k, name, carry(new) if new is not None else ("obj", None)))
             obj_plan = []  # (container, key, carried value) for modules/optimizers/dicts touched
             grows = False  # the step created new state slots (e.g. an optimizer's first moments)
+            grown: list = []  # (object, container, key) of each new slot
             for obj, snap in obs.objects.values():
                 if snap is None:
                     continue
@@ -374,11 +388,16 @@ class _Program:
                             "program cannot recompute Python values (call e.g. scheduler.step() outside the "
                             "compiled function)")
                     carried = carry(new) if new is not _MISSING else ("del", None)
-                    grows = grows or (added and carried[0] in ("esc", "dict", "list"))
+                    if added and carried[0] in ("esc", "dict", "list"):
+                        grows = True
+                        grown.append((obj, c, key))
                     obj_plan.append((c, key, carried))
             # escaped tensors hold tracers: anything alive we cannot account for cannot be carried
             for t in escaped:
                 t._grad_fn = None
+            for obj, snap in obs.objects.values():  # (restored again below; now so that containers the
+                if snap is not None:                 # step emptied or replaced drop what they held)
+                    _restore_object(obj, snap)
             gc.collect()
             accounted = set(esc_index)
             for r in obs.created.values():
@@ -399,7 +418,8 @@ class _Program:
             self.plan = dict(out_tpl=out_tpl, written=written, attr_plan=attr_plan, obj_plan=obj_plan,
                              n_esc=len(escaped), esc_meta=esc_meta)
             self.trace_info = dict(modules=[m for m, _ in _modules_seen(obs)], presync=list(obs.presync.values()),
-                                   data_parallel=obs.data_parallel, grows=grows)
+                                   data_parallel=obs.data_parallel, grows=grows, grown=grown,
+                                   grad_deps=list(obs.grad_deps.values()))
             return (tuple(n for n, w in zip(new_state, written) if w), tuple(esc_vals), tuple(out_leaves))
         finally:
             _trace_state.observer = prev_obs
@@ -419,20 +439,23 @@ class _Program:
                 if v._base is not None:
                     v._derived_version = -1  # re-derive from the base on next read
 
-    def build(self, state_vals, arg_vals):
-        """Trace the Python once, then compile that jaxpr with the state it writes donated."""
+    def trace(self, state_vals, arg_vals):
+        """Run the Python once under jax's tracer: the jaxpr and the plan of effects."""
         _STATS["traces"] += 1
         if self.mesh is not None:
-            closed = jax.make_jaxpr(self._data_parallel_fn(arg_vals))(state_vals, arg_vals)
+            self.closed = jax.make_jaxpr(self._data_parallel_fn(arg_vals))(state_vals, arg_vals)
         else:
-            closed = jax.make_jaxpr(self.pure)(state_vals, arg_vals)
+            self.closed = jax.make_jaxpr(self.pure)(state_vals, arg_vals)
+
+    def compile(self, state_vals, arg_vals):
+        """Compile the traced jaxpr with the state it writes donated."""
         written = self.plan["written"]
         donate = tuple(i for i, w in enumerate(written) if w)
-        fun = jax.extend.core.jaxpr_as_fun(closed)
+        fun = jax.extend.core.jaxpr_as_fun(self.closed)
+        self.closed = None
         self.executable = jax.jit(fun, donate_argnums=donate).lower(*state_vals, *arg_vals).compile()
         self.n_written = sum(written)
         self.written_tensors = [t for t, w in zip(self.lifted, written) if w]
-        _STATS["compiles"] += 1
 
     def _data_parallel_fn(self, arg_vals):
         """pure() run per device under shard_map: tensor arguments are split along dim 0, state is
@@ -573,6 +596,7 @@ class CompiledFunction:
         self.fn = fn
         self.fullgraph = fullgraph
         self.programs: dict = {}  # (argument signature, guard) -> _Program
+        self.grad_deps: list = []  # state whose incoming `.grad` some program read: part of the key
         self.seen = _Discovered()
         self.eager_only = False
         functools.update_wrapper(self, fn)
@@ -588,65 +612,53 @@ class CompiledFunction:
 
         return (grad_mode.state.enabled, _autocast.guard()) + tuple(m.training for m in self.seen.modules)
 
+    def _key(self, args, kwargs):
+        grads = tuple(id(t._grad) for t in self.grad_deps) if self.grad_deps else ()
+        return (_arg_sig(args), _arg_sig(kwargs), self._guard(), grads)
+
     def __call__(self, *args, **kwargs):
         if self.eager_only or _trace_state.observer is not None:
             return self.fn(*args, **kwargs)
         if not self.seen.warm:
-            if _data_parallel_pending():
-                return self._traced_first_call(args, kwargs)
-            return self._warm_call(self.seen, args, kwargs)
-        key = (_arg_sig(args), _arg_sig(kwargs), self._guard())
-        prog = self.programs.get(key)
+            return self._first_call(args, kwargs)
+        for o in self.seen.presync:  # hyper-parameters set in Python since the last call
+            o._compile_presync()
+        prog = self.programs.get(self._key(args, kwargs))
         if prog is None:
             prog = self._build(self.seen, args, kwargs)
             if prog is None:
                 _STATS["eager_calls"] += 1
                 return self.fn(*args, **kwargs)
-            if not prog.trace_info["grows"]:  # a step that created new state is rebuilt next call
-                self.programs[key] = prog
-        for o in self.seen.presync:
-            o._compile_presync()
+            self._remember(prog, args, kwargs)
         with _lock:
             return prog(args, kwargs)
 
-    def _warm_call(self, entry, args, kwargs):
-        """First call: run eagerly while discovering the state the function reads."""
-        obs = _Observer("eager")
-        leaves: list = []
-        _flatten_args((args, kwargs), leaves)
-        for a in _iter_tensors((args, kwargs)):
-            obs.known[id(a)] = a
-        prev = _trace_state.observer
-        _trace_state.observer = obs
-        try:
-            out = self.fn(*args, **kwargs)
-        finally:
-            _trace_state.observer = prev
-        entry.state = [weakref.ref(t) for t in obs.found.values()]
-        entry.modules = [m for m, _ in _modules_seen(obs)]
-        entry.presync = list(obs.presync.values())
-        entry.data_parallel = obs.data_parallel
-        entry.warm = True
-        _STATS["eager_calls"] += 1
-        return out
+    def _remember(self, prog, args, kwargs):
+        """Cache a program unless it is good for one call only (it created new state slots)."""
+        info = prog.trace_info
+        known = {id(t) for t in self.grad_deps}
+        self.grad_deps += [t for t in info["grad_deps"] if id(t) not in known]
+        if not prog.one_shot and not info["grows"]:
+            self.programs[self._key(args, kwargs)] = prog
 
-    def _traced_first_call(self, args, kwargs):
-        """First call of a step that may run data-parallel: an eager call would run it on one device
-        with whole-batch semantics (BatchNorm statistics), so trace it right away instead. State made
-        by this first step (optimizer moments) is carried out, and the program is rebuilt next call."""
+    def _first_call(self, args, kwargs):
+        """The first call is traced and compiled right away. The state it reads is guessed from the
+        objects the function can reach (modules, optimizers, generators, tensors in its closure,
+        globals and arguments) and confirmed by the trace; state an optimizer would create lazily
+        on its first step is created first, so this program is also the one every later call uses."""
         seen = self.seen
-        seen.data_parallel = True
+        seen.data_parallel = _data_parallel_pending()  # an eager first call would miss per-replica semantics
+        seen.state = [weakref.ref(t) for t in _guess_state(self.fn, args, kwargs)]
         prog = self._build(seen, args, kwargs)
         if prog is None:
             _STATS["eager_calls"] += 1
             return self.fn(*args, **kwargs)
         info = prog.trace_info
         seen.modules, seen.presync, seen.warm = info["modules"], info["presync"], True
-        if not info["data_parallel"]:  # not data-parallel after all: rebuild as a plain program next time
+        if seen.data_parallel and not info["data_parallel"]:  # not data-parallel after all
             seen.data_parallel = False
             prog.one_shot = True
-        if not prog.one_shot and not info["grows"]:
-            self.programs[(_arg_sig(args), _arg_sig(kwargs), self._guard())] = prog
+        self._remember(prog, args, kwargs)
         with _lock:
             return prog(args, kwargs)
 
@@ -659,15 +671,24 @@ class CompiledFunction:
             for _ in range(8):
                 prog = _Program(self.fn, lifted, arg_tpl, kw_tpl, entry.presync + entry.modules,
                                 entry.data_parallel)
+                state_vals = [t._value() for t in lifted]
                 try:
-                    prog.build([t._value() for t in lifted], arg_leaves)
-                    return prog
+                    prog.trace(state_vals, arg_leaves)
                 except _NeedLift as e:
-                    seen = {id(t) for t in lifted}
-                    lifted = lifted + [t for t in e.tensors if id(t) not in seen]
+                    lifted = _union(lifted, e.tensors)
                     entry.state = [weakref.ref(t) for t in lifted]
+                    continue
                 except _BREAK_ERRORS as e:
                     return self._graph_break(e)
+                if prog.trace_info["grows"]:
+                    made = _prepare_growth(prog.trace_info["grown"])
+                    if made is not None:  # the state now exists: trace again with it as input
+                        lifted = _union(lifted, made)
+                        entry.state = [weakref.ref(t) for t in lifted]
+                        continue
+                prog.compile(state_vals, arg_leaves)
+                _STATS["compiles"] += 1
+                return prog
         raise RuntimeError("jaxtorch.compile: the state read by the function kept changing across traces")
 
     def _graph_break(self, e):
@@ -680,6 +701,125 @@ class CompiledFunction:
         warnings.warn(msg + "; running it eagerly from now on", stacklevel=3)
         self.eager_only = True
         return None
+
+
+def _union(tensors, more):
+    ids = {id(t) for t in tensors}
+    out = list(tensors)
+    for t in more:
+        if id(t) not in ids:
+            ids.add(id(t))
+            out.append(t)
+    return out
+
+
+def _guess_state(fn, args, kwargs) -> list:
+    """Tensors the function can reach and is likely to read: the parameters and buffers of modules,
+    the parameters and state of optimizers, generator states and plain tensors found in its
+    arguments, closure, referenced globals and bound object. Lifting them before the first trace
+    spares re-tracing for each; the trace then confirms (a tensor not guessed is found and lifted,
+    one guessed but unused costs an unused input)."""
+    from .nn.modules.module import Module
+    from .optim.optimizer import Optimizer
+    from .random import Generator, default_generator
+
+    out: dict = {}
+    seen_objs: set = set()
+
+    def add(t):
+        if t._base is not None:
+            t = t._base
+        out.setdefault(id(t), t)
+
+    def visit(x, depth):
+        if isinstance(x, Tensor):
+            add(x)
+            return
+        if depth > 3 or id(x) in seen_objs or isinstance(x, (str, bytes, int, float, bool, type)) or x is None:
+            return
+        seen_objs.add(id(x))
+        if isinstance(x, Module):
+            for m in x.modules():
+                for t in m._parameters.values():
+                    if t is not None:
+                        add(t)
+                for t in m._buffers.values():
+                    if t is not None:
+                        add(t)
+        elif isinstance(x, Optimizer):
+            for g in x.param_groups:
+                for p in g["params"]:
+                    add(p)
+            for st in x.state.values():
+                for v in st.values():
+                    if isinstance(v, Tensor):
+                        add(v)
+            for entry in x.__dict__.get("_hp_cells", {}).values():
+                add(entry[0])
+        elif isinstance(x, Generator):
+            visit(x._key, depth)
+            visit(x._counter, depth)
+        elif isinstance(x, (list, tuple)):
+            for v in x[:64]:
+                visit(v, depth + 1)
+        elif isinstance(x, dict):
+            for v in list(x.values())[:64]:
+                visit(v, depth + 1)
+        elif isinstance(x, functools.partial):
+            visit(x.func, depth + 1)
+            visit(x.args, depth + 1)
+        elif callable(x) and hasattr(x, "__code__"):
+            visit_function(x, depth + 1)
+        elif hasattr(x, "__self__") and hasattr(x, "__func__"):  # bound method
+            visit(x.__self__, depth + 1)
+            visit_function(x.__func__, depth + 1)
+        elif hasattr(x, "__dict__") and not isinstance(x, type(jax)):
+            for v in list(vars(x).values())[:64]:
+                if isinstance(v, (Tensor, Module, Optimizer, Generator)):
+                    visit(v, depth + 1)
+
+    def names(code):
+        yield from code.co_names
+        for c in code.co_consts:
+            if hasattr(c, "co_names"):
+                yield from names(c)
+
+    def visit_function(f, depth):
+        for cell in f.__closure__ or ():
+            try:
+                visit(cell.cell_contents, depth)
+            except ValueError:  # an empty cell
+                pass
+        g = getattr(f, "__globals__", {})
+        for n in set(names(f.__code__)):
+            v = g.get(n)
+            if isinstance(v, (Tensor, Module, Optimizer, Generator)):
+                visit(v, depth)
+
+    visit(default_generator, 0)
+    visit(fn, 0)
+    visit(args, 0)
+    visit(kwargs, 0)
+    return list(out.values())
+
+
+def _prepare_growth(grown):
+    """A trace created state slots (an optimizer's moments and hyper-parameter cells on its first
+    step, a GradScaler's scale). Where each owner can create them up front with the values its first
+    step would start from (its `_compile_prepare(slots)`), do so and return the new tensors;
+    otherwise None (the program then runs once and the next call builds the steady-state one)."""
+    wanted: dict = {}
+    for obj, c, key in grown:
+        if getattr(obj, "_compile_prepare", None) is None:
+            return None
+        wanted.setdefault(id(obj), (obj, []))[1].append((c, key))
+    made: list = []
+    for obj, slots in wanted.values():
+        new = obj._compile_prepare(slots)
+        if new is None:
+            return None
+        made += new
+    return made
 
 
 def _iter_tensors(x):

@@ -21,6 +21,7 @@ from typing import Any
 import jax.numpy as jnp
 
 from .. import _dtype as _dt
+from .. import _trace_state
 from .._ops._dispatch import apply
 from .._tensor import Tensor, _is_tracer
 from ..autograd.grad_mode import no_grad
@@ -101,10 +102,20 @@ class GradScaler:
         self._scale = full((), self._init_scale, dtype=_dt.float32)
         self._growth_tracker = full((), self._init_growth_tracker, dtype=_dt.int32)
 
+    def _compile_prepare(self, slots: list) -> list[Tensor] | None:
+        """torch.compile: the traced step made the scale and growth tracker; make them up front."""
+        if any(c is not self.__dict__ or key not in ("_scale", "_growth_tracker") for c, key in slots):
+            return None
+        if self._scale is None:
+            self._lazy_init_scale_growth_tracker()
+        return [self._scale, self._growth_tracker]
+
     def scale(self, outputs: Any) -> Any:
         """outputs (a tensor or nested iterables of tensors) multiplied by the scale factor."""
         if not self._enabled:
             return outputs
+        if _trace_state.observer is not None:  # torch.compile: the scale is state this object holds
+            _trace_state.observer.note_object(self)
         if isinstance(outputs, Tensor):
             if self._scale is None:
                 self._lazy_init_scale_growth_tracker()

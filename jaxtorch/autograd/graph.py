@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from . import grad_mode as _gm
+from .. import _trace_state as _ts
 
 
 class Node:
@@ -343,6 +344,9 @@ def _accumulate(node: AccumulateGrad, ct, create_graph):
     if ct is None:
         return
     t = node.variable
+    obs = _ts.observer
+    if obs is not None:  # torch.compile: whether a grad existed before the step decides the program
+        obs.read_grad(t)
     if isinstance(ct, Tensor) and not create_graph:
         ct = ct._data
     if not create_graph:

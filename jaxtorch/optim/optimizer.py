@@ -24,6 +24,7 @@ from itertools import chain
 from typing import Any, Callable, Iterable
 
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _trace_state
 from .._tensor import Tensor
@@ -70,14 +71,16 @@ def _scalar_dtype():
     return jnp.float64 if _dtype.get_default_dtype() is _dtype.float64 else jnp.float32
 
 
+# Fresh state is made on the host (numpy payloads, moved by the first update that reads them): no
+# XLA program is compiled per parameter shape just to make zeros.
 def _step_tensor() -> Tensor:
     """torch's `state['step']`: a 0-d tensor of the default scalar dtype (float32)."""
-    return Tensor._make(jnp.zeros((), _scalar_dtype()))
+    return Tensor._make(np.zeros((), _scalar_dtype()))
 
 
 def _zeros_like(p: Tensor, fill: float = 0.0) -> Tensor:
-    v = p._value()
-    return Tensor._make(jnp.full(v.shape, fill, v.dtype))
+    v = p._data
+    return Tensor._make(np.full(v.shape, fill, v.dtype))
 
 
 def _wide(step):
@@ -243,12 +246,11 @@ class Optimizer:
         """Reset the gradients of all optimized tensors (to None by default, as torch does)."""
         for group in self.param_groups:
             for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                if set_to_none:
+                if set_to_none:  # without looking at the old grad: a compiled step then does not depend on it
                     p.grad = None
-                else:
+                    continue
+                g = p.grad
+                if g is not None:
                     if g.grad_fn is not None:
                         g.detach_()
                     else:
@@ -443,6 +445,36 @@ class Optimizer:
 
     def _static(self, group: dict) -> tuple:
         return (("maximize", bool(group["maximize"])),)
+
+    def _compile_prepare(self, slots: list) -> list[Tensor] | None:
+        """torch.compile: a traced step created these (container, key) slots. Create them now, outside
+        the trace, as the step would lazily (each param's first-step state, every group's
+        hyper-parameter cells), so the first compiled program is the steady-state one. Returns the
+        tensors made, or None when this optimizer's first step is not a later step from that state."""
+        params = []
+        cells = self.__dict__.get("_hp_cells")
+        for c, key in slots:
+            if c is self.state and isinstance(key, Tensor):
+                params.append(key)
+            elif not (c is self.__dict__ and key == "_hp_cells" or c is cells):
+                return None
+        return self._prepare_state(params)
+
+    def _prepare_state(self, params: list[Tensor]) -> list[Tensor] | None:
+        if type(self)._new_state is Optimizer._new_state:
+            return None
+        ids = {id(p) for p in params}
+        made: list = []
+        for group in self.param_groups:
+            for p in group["params"]:
+                if id(p) in ids and not self.state[p]:
+                    self.state[p].update(self._new_state(p, group))
+                    made += [v for v in self.state[p].values() if isinstance(v, Tensor)]
+            made += self._prepare_cells(group, self._hyper(group))
+        return made
+
+    def _prepare_cells(self, group: dict, hyper) -> list[Tensor]:
+        return [self._hp(group, *h) if isinstance(h, tuple) else self._hp(group, h) for h in hyper]
 
     def _foreach_step(self, closure: Callable | None):
         """Create missing state, then run `_update` once per param group; returns closure()'s loss."""

@@ -83,6 +83,23 @@ class SGD(Optimizer):
             group.setdefault("differentiable", False)
             group.setdefault("fused", False)
 
+    def _prepare_state(self, params: list[Tensor]) -> list[Tensor] | None:
+        # a fresh momentum buffer starts as the gradient itself; from zeros the first step gives the
+        # same buffer only without dampening
+        ids = {id(p) for p in params}
+        made: list = []
+        for group in self.param_groups:
+            mine = [p for p in group["params"] if id(p) in ids]
+            if group["momentum"] != 0 and mine:
+                if group["dampening"] != 0:
+                    return None
+                for p in mine:
+                    if self.state[p].get("momentum_buffer") is None:
+                        self.state[p]["momentum_buffer"] = _zeros_like(p)
+                        made.append(self.state[p]["momentum_buffer"])
+            made += self._prepare_cells(group, ("lr", "momentum", "dampening", "weight_decay"))
+        return made
+
     def step(self, closure: Callable | None = None):
         """One SGD step over every parameter that has a gradient; returns closure()'s loss."""
         loss = None

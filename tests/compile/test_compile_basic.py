@@ -69,8 +69,8 @@ def test_compiled_step_keeps_all_state():
         np.testing.assert_allclose(q.grad.numpy(), p.grad.numpy(), rtol=1e-5, atol=1e-7)
     assert int(mc.count) == 5 and int(me.count) == 5
     s = torch.compiler.stats()
-    # first call eager (discovers state), then one program per distinct lr constant
-    assert s["eager_calls"] == 1 and s["compiles"] == 2 and s["compiled_calls"] == 4, s
+    # every call compiled (the first traces and discovers the state); one program per distinct lr constant
+    assert s["eager_calls"] == 0 and s["compiles"] == 2 and s["compiled_calls"] == 5, s
 
 
 def test_generator_state_advances_under_compile():
@@ -137,7 +137,6 @@ def test_fullgraph_raises_naming_the_line():
         return -x
 
     g = torch.compile(f, fullgraph=True)
-    g(torch.ones(2))  # first call runs eagerly (discovery)
     with pytest.raises(RuntimeError, match=r"test_compile_basic.py:\d+"):
         g(torch.ones(2))
 
@@ -151,6 +150,5 @@ def test_tensor_escaping_into_untracked_list_raises_clearly():
         kept.append(y)  # a Python list is not state jaxtorch can carry out of the program
         return x.sum()
 
-    f(torch.ones(2))  # eager discovery call: fine
     with pytest.raises(RuntimeError, match="cannot be carried"):
         f(torch.ones(2))

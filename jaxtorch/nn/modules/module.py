@@ -364,16 +364,15 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.parameters():
-            if p.grad is not None:
-                if set_to_none:
-                    p.grad = None
+            if set_to_none:  # without looking at the old grad: a compiled step then does not depend on it
+                p.grad = None
+            elif p.grad is not None:
+                g = p.grad
+                if g.grad_fn is not None:
+                    g.detach_()
                 else:
-                    g = p.grad
-                    if g.grad_fn is not None:
-                        g.detach_()
-                    else:
-                        g.requires_grad_(False)
-                    g.zero_()
+                    g.requires_grad_(False)
+                g.zero_()
 
     def _apply(self, fn, recurse: bool = True) -> Module:
         if recurse:
