@@ -187,7 +187,7 @@ def _container_writes(c, snap, path, out):
             new = c.get(k, _MISSING)
             old = shallow.get(k, _MISSING)
             if new is not old:  # a slot that was empty (missing or None) and now holds state is new state
-                out.append((c, k, new, old is _MISSING or old is None))
+                out.append((c, k, new, old is _MISSING or old is None, old))
             elif k in nested:
                 _container_writes(new, nested[k], path + (k,), out)
     else:
@@ -195,11 +195,11 @@ def _container_writes(c, snap, path, out):
             new = c[i] if i < len(c) else _MISSING
             old = shallow[i] if i < len(shallow) else _MISSING
             if new is not old:
-                out.append((c, i, new, old is _MISSING or old is None))
+                out.append((c, i, new, old is _MISSING or old is None, old))
             elif i in nested:
                 _container_writes(new, nested[i], path + (i,), out)
         if len(c) != len(shallow):
-            out.append((c, "__len__", len(c), True))
+            out.append((c, "__len__", len(c), True, None))
 
 
 _MISSING = object()
@@ -371,12 +371,14 @@ class _Program:
             obj_plan = []  # (container, key, carried value) for modules/optimizers/dicts touched
             grows = False  # the step created new state slots (e.g. an optimizer's first moments)
             grown: list = []  # (object, container, key) of each new slot
+            rebinds: list = []  # (lifted index, escaped index)
+            lifted_pos = {id(t): k for k, t in enumerate(lifted)}
             for obj, snap in obs.objects.values():
                 if snap is None:
                     continue
                 writes: list = []
                 _container_writes(obj.__dict__, snap, (), writes)
-                for c, key, new, added in writes:
+                for c, key, new, added, was in writes:
                     if key == "__len__":
                         continue
                     if isinstance(new, (int, float, complex, str)) and not (
@@ -388,6 +390,9 @@ class _Program:
                             "program cannot recompute Python values (call e.g. scheduler.step() outside the "
                             "compiled function)")
                     carried = carry(new) if new is not _MISSING else ("del", None)
+                    if carried[0] == "esc" and isinstance(was, Tensor) and id(was) in lifted_pos:
+                        # a state tensor replaced by a new one (`self.h = new_h`): later calls read the new one
+                        rebinds.append((lifted_pos[id(was)], carried[1]))
                     if added and carried[0] in ("esc", "dict", "list"):
                         grows = True
                         grown.append((obj, c, key))
@@ -416,7 +421,7 @@ class _Program:
             esc_vals = [t._data for t in escaped]
             esc_meta = [(t._requires_grad and t._grad_fn is not None, type(t)) for t in escaped]
             self.plan = dict(out_tpl=out_tpl, written=written, attr_plan=attr_plan, obj_plan=obj_plan,
-                             n_esc=len(escaped), esc_meta=esc_meta)
+                             n_esc=len(escaped), esc_meta=esc_meta, rebinds=rebinds)
             self.trace_info = dict(modules=[m for m, _ in _modules_seen(obs)], presync=list(obs.presync.values()),
                                    data_parallel=obs.data_parallel, grows=grows, grown=grown,
                                    grad_deps=list(obs.grad_deps.values()))
@@ -455,7 +460,7 @@ class _Program:
         self.closed = None
         self.executable = jax.jit(fun, donate_argnums=donate).lower(*state_vals, *arg_vals).compile()
         self.n_written = sum(written)
-        self.written_tensors = [t for t, w in zip(self.lifted, written) if w]
+        self.written_pos = [k for k, w in enumerate(written) if w]
 
     def _data_parallel_fn(self, arg_vals):
         """pure() run per device under shard_map: tensor arguments are split along dim 0, state is
@@ -495,7 +500,8 @@ class _Program:
         plan = self.plan
         nw, ne = self.n_written, plan["n_esc"]
         esc_vals, out_leaves = flat[nw:nw + ne], flat[nw + ne:]
-        for t, v in zip(self.written_tensors, flat[:nw]):
+        for k, v in zip(self.written_pos, flat[:nw]):
+            t = lifted[k]
             t._data = v
             box = t._version_box
             if box is None:
@@ -525,6 +531,8 @@ class _Program:
                 c.pop(key, None)
             else:
                 c[key] = value(carried)
+        for k, j in plan["rebinds"]:
+            lifted[k] = escaped[j]
         _STATS["compiled_calls"] += 1
         if self.mesh is not None:
             out_leaves = [_gather_replicas(o) for o in out_leaves]
