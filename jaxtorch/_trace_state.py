@@ -7,3 +7,6 @@ observer = None
 # the mesh axis name while compile traces a data-parallel step inside shard_map (None otherwise):
 # DistributedDataParallel averages gradients and SyncBatchNorm reduces statistics over it
 dp_axis = None
+
+# the last cross-replica reduction's token while such a step is traced: the next one is ordered after it
+dp_token = None

@@ -305,6 +305,7 @@ class _Program:
     def __init__(self, fn, lifted: list, arg_tpl, kw_tpl, tracked=(), data_parallel=False):
         self.fn = fn
         self.mesh = _dp_mesh() if data_parallel else None
+        self.multiprocess = self.mesh is not None and jax.process_count() > 1
         self.tracked = list(tracked)
         self.lifted = lifted
         self.arg_tpl = arg_tpl
@@ -338,6 +339,7 @@ class _Program:
             _trace_state.observer = obs
             out = self.fn(*args, **kwargs)
             _trace_state.observer = prev_obs
+            _trace_state.dp_token = None  # (a tensor made by the trace, held only while it runs)
             if obs.found:
                 raise _NeedLift(list(obs.found.values()))
             # what did the step do?
@@ -448,6 +450,9 @@ class _Program:
         """Run the Python once under jax's tracer: the jaxpr and the plan of effects."""
         _STATS["traces"] += 1
         if self.mesh is not None:
+            if self.multiprocess:  # each process holds its part of the batch: trace the global shapes
+                arg_vals = [_global_aval(a, self.mesh) for a in arg_vals]
+                state_vals = [jax.ShapeDtypeStruct(np.shape(v), v.dtype) for v in state_vals]
             self.closed = jax.make_jaxpr(self._data_parallel_fn(arg_vals))(state_vals, arg_vals)
         else:
             self.closed = jax.make_jaxpr(self.pure)(state_vals, arg_vals)
@@ -458,6 +463,12 @@ class _Program:
         donate = tuple(i for i, w in enumerate(written) if w)
         fun = jax.extend.core.jaxpr_as_fun(self.closed)
         self.closed = None
+        if self.multiprocess:
+            from jax.sharding import NamedSharding, PartitionSpec as P
+
+            rep = NamedSharding(self.mesh, P())
+            state_vals = [jax.ShapeDtypeStruct(np.shape(v), v.dtype, sharding=rep) for v in state_vals]
+            arg_vals = [_global_aval(a, self.mesh, sharded=True) for a in arg_vals]
         self.executable = jax.jit(fun, donate_argnums=donate).lower(*state_vals, *arg_vals).compile()
         self.n_written = sum(written)
         self.written_pos = [k for k, w in enumerate(written) if w]
@@ -481,10 +492,12 @@ class _Program:
         def body(state_vals, arg_vals):
             prev = _trace_state.dp_axis
             _trace_state.dp_axis = "dp"
+            _trace_state.dp_token = None
             try:
                 written, esc, outs = self.pure(state_vals, arg_vals)
             finally:
                 _trace_state.dp_axis = prev
+                _trace_state.dp_token = None
             return written, esc, tuple(o[None] for o in outs)  # one row per replica
 
         return jax.shard_map(body, mesh=self.mesh, in_specs=(P(), specs), out_specs=(P(), P(), P("dp")),
@@ -496,7 +509,10 @@ class _Program:
         _flatten_args(kwargs, leaves)
         lifted = self.lifted
         # lifted state tensors are bases (views are never lifted), so _data is current
-        flat = self.executable(*[t._data for t in lifted], *leaves)
+        if self.multiprocess:
+            flat = self._call_global([t._data for t in lifted], leaves)
+        else:
+            flat = self.executable(*[t._data for t in lifted], *leaves)
         plan = self.plan
         nw, ne = self.n_written, plan["n_esc"]
         esc_vals, out_leaves = flat[nw:nw + ne], flat[nw + ne:]
@@ -534,26 +550,64 @@ class _Program:
         for k, j in plan["rebinds"]:
             lifted[k] = escaped[j]
         _STATS["compiled_calls"] += 1
-        if self.mesh is not None:
+        if self.mesh is not None and not self.multiprocess:
             out_leaves = [_gather_replicas(o) for o in out_leaves]
         return _unflatten_out(plan["out_tpl"], iter(out_leaves))
 
 
+    def _call_global(self, state_vals, arg_vals):
+        """Across processes: state enters replicated, each process's batch is its block of the global
+        batch; what comes back is this process's copy of the state and the rows of its own replicas
+        (a loss is then this process's mean, as each rank's loss in torch's DDP)."""
+        from jax.sharding import NamedSharding, PartitionSpec as P
+
+        mesh = self.mesh
+        rep = NamedSharding(mesh, P())
+        local = [d for d in mesh.devices.flat if d.process_index == jax.process_index()]
+        g_state = [jax.make_array_from_single_device_arrays(
+            np.shape(v), rep, [jax.device_put(v, d) for d in local]) for v in state_vals]
+        g_args = []
+        for a in arg_vals:
+            if getattr(a, "ndim", 0) >= 1:
+                g_args.append(jax.make_array_from_process_local_data(NamedSharding(mesh, P("dp")), np.asarray(a)))
+            else:
+                g_args.append(jax.make_array_from_single_device_arrays(
+                    np.shape(a), rep, [jax.device_put(a, d) for d in local]))
+        flat = self.executable(*g_state, *g_args)
+        n_state = self.n_written + self.plan["n_esc"]
+        out = [x.addressable_data(0) for x in flat[:n_state]]
+        for x in flat[n_state:]:  # (replicas, ...) rows: this process's, in device order
+            shards = sorted(x.addressable_shards, key=lambda sh: sh.index[0].start or 0)
+            rows = jax.numpy.concatenate([sh.data for sh in shards]) if len(shards) > 1 else shards[0].data
+            out.append(_gather_replicas(rows))
+        return out
+
+
+def _global_aval(a, mesh, sharded=False):
+    """The abstract value of the global batch whose per-process block is `a`."""
+    from jax.sharding import NamedSharding, PartitionSpec as P
+
+    shape, dtype = np.shape(a), a.dtype
+    batched = len(shape) >= 1
+    if batched:
+        shape = (shape[0] * jax.process_count(),) + tuple(shape[1:])
+    if not sharded:
+        return jax.ShapeDtypeStruct(shape, dtype)
+    return jax.ShapeDtypeStruct(shape, dtype, sharding=NamedSharding(mesh, P("dp") if batched else P()))
+
+
 def _data_parallel_pending() -> bool:
-    """A DistributedDataParallel/DataParallel module exists and there are several local devices."""
+    """A DistributedDataParallel/DataParallel module exists and there are several devices (local, or
+    across the processes of an initialized process group)."""
     from .nn.parallel.distributed import _live_replicated_modules
 
-    return bool(_live_replicated_modules) and len(jax.local_devices()) > 1
+    return bool(_live_replicated_modules) and len(jax.devices()) > 1
 
 
 def _dp_mesh():
     from jax.sharding import Mesh
 
-    if jax.process_count() > 1:
-        raise NotImplementedError("jaxtorch: a compiled data-parallel step across several processes is not "
-                                  "supported yet; run DistributedDataParallel eagerly, or one process with all "
-                                  "devices")
-    devices = jax.local_devices()
+    devices = jax.devices() if jax.process_count() > 1 else jax.local_devices()
     return Mesh(np.array(devices), ("dp",)) if len(devices) > 1 else None
 
 

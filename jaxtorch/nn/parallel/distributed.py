@@ -90,12 +90,17 @@ class DistributedDataParallel(_GradAveraging):
 
     def forward(self, *inputs, **kwargs):
         self._note_compile()
-        if self.broadcast_buffers and _trace_state.dp_axis is None and _collectives._world() > 1:
-            from ... import distributed as dist
-
+        if self.broadcast_buffers and _collectives._world() > 1:
             with no_grad():
-                for b in self.module.buffers():
-                    dist.broadcast(b, src=0)
+                if _trace_state.dp_axis is None:
+                    from ... import distributed as dist
+
+                    for b in self.module.buffers():
+                        dist.broadcast(b, src=0)
+                else:  # compiled across processes: each process's replicas hold their own buffers
+                    bufs = [b for b in self.module.buffers()]
+                    for b, v in zip(bufs, _collectives.from_first(bufs)):
+                        b._inplace_assign(v)
         return self.module(*inputs, **kwargs)
 
     @contextlib.contextmanager
