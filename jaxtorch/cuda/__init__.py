@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 
 import jax
+import numpy as np
 
 from .. import _shim
 
@@ -105,7 +106,13 @@ def synchronize(dev=None) -> None:
     d = _jax_gpu(dev)
     jax.effects_barrier()
     # XLA runs a device's programs in order, so a finished tiny program means earlier ones have finished too.
-    jax.device_put(0, d).block_until_ready()
+    # It must be a program: a bare device_put is a host-to-device copy on its own stream and does not wait.
+    _sync_probe(jax.device_put(np.int32(0), d)).block_until_ready()
+
+
+@jax.jit
+def _sync_probe(x):
+    return x + 1
 
 
 class _DeviceProperties:

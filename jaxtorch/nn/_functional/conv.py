@@ -1,7 +1,15 @@
-"""nn.functional: convolutions (lax.conv_general_dilated with torch's NC... / OI... layouts)."""
+"""nn.functional: convolutions (lax.conv_general_dilated with torch's NC... / OI... layouts).
+
+On the CPU backend some convolutions run as patches + one matmul instead (see `_use_matmul` and
+docs/performance.md, "CPU convolution and pooling lowerings").
+"""
 
 from __future__ import annotations
 
+import math
+from functools import partial
+
+import jax
 import jax.numpy as jnp
 from jax import lax
 
@@ -19,12 +27,107 @@ def _dims(nd: int):
     return ("NC" + s, "OI" + s, "NC" + s)
 
 
+def _conv_native(x, w, stride, padding, dilation, groups):
+    return lax.conv_general_dilated(x, w, window_strides=stride, padding=padding, rhs_dilation=dilation,
+                                    dimension_numbers=_dims(w.ndim - 2), feature_group_count=groups)
+
+
+# ----------------------------------------------------------------------------- CPU lowerings
+# XLA:CPU hands convolutions to YNNPACK, whose speed depends on the case far more than the FLOP count
+# says (docs/performance.md, "CPU convolution and pooling lowerings", has the measurements):
+# - 3-D convolutions, above all their weight gradient, run far below matmul speed. They run as channels-
+#   last patches (strided slices, never gathers) times the weight matrix: 1.7-2x fwd+bwd, up to 5x for
+#   forward + weight gradient. For 1-D/2-D the patches cost as much to build as the matmul saves, so
+#   those stay native.
+# - some unpadded stride-1 2-D convolutions (the MNIST CNN's 32->64 3x3 on 26x26) run 2x slower, weight
+#   gradient included, than the same convolution padded by one on the high side and cropped, which
+#   costs a few percent more FLOPs; it was never slower at the other shapes measured.
+_PATCH_BYTES_MAX = 1 << 28  # larger patch matrices fall back to the native convolution
+_FORCE_MATMUL = False  # profiling/tests: use the matmul lowering wherever it applies (groups == 1)
+
+
+def _patches(x, ks, stride, dilation, outs):
+    """Channels-last x (N, *spatial, C) -> (N, *outs, prod(ks) * C), kernel offsets major, channels minor.
+
+    Built one spatial dim at a time (columns, then rows, ...): each stage copies k strided slices, which
+    profiles faster than slicing all prod(ks) offsets from the input at once.
+    """
+    nd = len(ks)
+    for d in reversed(range(nd)):
+        ax = 1 + d
+        taken = x.ndim - 1 - (nd - 1 - d)  # where this dim's kernel offsets go: before the later ones
+        parts = []
+        for i in range(ks[d]):
+            start = [0] * x.ndim
+            limit = list(x.shape)
+            strides = [1] * x.ndim
+            start[ax] = i * dilation[d]
+            limit[ax] = start[ax] + (outs[d] - 1) * stride[d] + 1
+            strides[ax] = stride[d]
+            parts.append(lax.slice(x, start, limit, strides))
+        x = jnp.stack(parts, axis=taken)
+    n = x.shape[0]
+    return x.reshape((n,) + tuple(outs) + (-1,))
+
+
+def _conv_mm(x, w, stride, padding, dilation):
+    """Ungrouped convolution as patches @ weight matrix (NC... in, NC... out)."""
+    nd = w.ndim - 2
+    ks = w.shape[2:]
+    if any(p != (0, 0) for p in padding):
+        x = jnp.pad(x, ((0, 0), (0, 0)) + tuple(padding))
+    outs = tuple((x.shape[2 + d] - dilation[d] * (ks[d] - 1) - 1) // stride[d] + 1 for d in range(nd))
+    perm = (0,) + tuple(range(2, 2 + nd)) + (1,)
+    p = _patches(jnp.transpose(x, perm), ks, stride, dilation, outs)
+    wm = jnp.transpose(w, tuple(range(2, 2 + nd)) + (1, 0)).reshape(-1, w.shape[0])  # (prod(ks)*C, O)
+    y = lax.dot_general(p, wm, (((p.ndim - 1,), (0,)), ((), ())))
+    return jnp.transpose(y, (0, nd + 1) + tuple(range(1, nd + 1)))
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(2, 3, 4))
+def _conv_cpu(x, w, stride, padding, dilation):
+    return _conv_mm(x, w, stride, padding, dilation)
+
+
+@_conv_cpu.defjvp
+def _conv_cpu_jvp(stride, padding, dilation, primals, tangents):
+    # A custom_jvp (not custom_vjp) keeps jvp/jacfwd and higher orders working. The tangent is linear in
+    # (dx, dw), so reverse mode transposes it: the dw term (patches @ dw) becomes patches^T @ g, a matmul
+    # reusing the forward's patches; the dx term stays a native convolution, whose transpose (the input
+    # gradient, a padded convolution) XLA:CPU runs fast, faster than matmul + col2im.
+    x, w = primals
+    dx, dw = tangents
+    y = _conv_mm(x, w, stride, padding, dilation)
+    dy = _conv_mm(x, dw, stride, padding, dilation) + _conv_native(dx, w, stride, padding, dilation, 1)
+    return y, dy
+
+
+def _cpu_lowering(x_shape, w_shape, itemsize, stride, padding, dilation, groups) -> str:
+    """Which lowering to use: 'native', 'matmul' (patches @ weights) or 'padcrop' (see the note above)."""
+    nd = len(w_shape) - 2
+    if groups != 1 or jax.default_backend() != "cpu":
+        return "native"
+    if nd == 3 or _FORCE_MATMUL:
+        outs = [(x_shape[2 + d] + sum(padding[d]) - dilation[d] * (w_shape[2 + d] - 1) - 1) // stride[d] + 1
+                for d in range(nd)]
+        patch_bytes = itemsize * x_shape[0] * math.prod(outs) * math.prod(w_shape[1:])
+        return "matmul" if patch_bytes <= _PATCH_BYTES_MAX else "native"
+    if nd == 2 and all(p == (0, 0) for p in padding) and all(s == 1 for s in stride):
+        return "padcrop"
+    return "native"
+
+
 def _conv_impl(x, w, b, *, stride, padding, dilation, groups, unbatched):
     nd = w.ndim - 2
     if unbatched:
         x = x[None]
-    y = lax.conv_general_dilated(x, w, window_strides=stride, padding=padding, rhs_dilation=dilation,
-                                 dimension_numbers=_dims(nd), feature_group_count=groups)
+    how = _cpu_lowering(x.shape, w.shape, x.dtype.itemsize, stride, padding, dilation, groups)
+    if how == "matmul":
+        y = _conv_cpu(x, w, stride, padding, dilation)
+    elif how == "padcrop":
+        y = _conv_native(x, w, stride, ((0, 1),) * nd, dilation, groups)[..., :-1, :-1]
+    else:
+        y = _conv_native(x, w, stride, padding, dilation, groups)
     if b is not None:
         y = y + b.reshape((1, -1) + (1,) * nd)
     return y[0] if unbatched else y

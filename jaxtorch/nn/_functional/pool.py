@@ -68,7 +68,12 @@ def _lowest(dtype):
 def _max_windows(x, tables, with_indices):
     g, valid, flat = _gather_windows(x, tables)
     g = jnp.where(valid, g, _lowest(x.dtype))
-    am = jnp.argmax(g, axis=-1)[..., None]
+    am = jnp.argmax(g, axis=-1)
+    if jnp.issubdtype(g.dtype, jnp.inexact):  # torch takes the LAST NaN of a window (argmax: the first)
+        nan = jnp.isnan(g)
+        last_nan = g.shape[-1] - 1 - jnp.argmax(nan[..., ::-1], axis=-1)
+        am = jnp.where(nan.any(-1), last_nan, am)
+    am = am[..., None]
     out = jnp.take_along_axis(g, am, axis=-1)[..., 0]
     if not with_indices:
         return out
@@ -76,8 +81,46 @@ def _max_windows(x, tables, with_indices):
     return out, idx
 
 
+def _max_blocks(x, kernel, outs, with_indices):
+    """Max over non-overlapping windows (kernel == stride, no padding/dilation) by reshaping, no gathers.
+
+    Scans each window's elements in row-major order keeping the first maximum (the last NaN), like torch;
+    the selects route the gradient to that one element and transpose to selects, not scatter-adds.
+    """
+    nd = len(kernel)
+    lead = x.shape[:-nd]
+    spatial = x.shape[-nd:]
+    x = x[(Ellipsis,) + tuple(slice(0, o * k) for o, k in zip(outs, kernel))]  # floor mode: drop the rest
+    blocks = x.reshape(lead + tuple(v for o, k in zip(outs, kernel) for v in (o, k)))
+    strides = [math.prod(spatial[d + 1:]) for d in range(nd)]
+    best = off = None
+    for offsets in np.ndindex(*kernel):
+        slot = blocks[(Ellipsis,) + tuple(v for i in offsets for v in (slice(None), i))]
+        here = sum(i * st for i, st in zip(offsets, strides))
+        if best is None:
+            best, off = slot, jnp.zeros(slot.shape, jnp.int64)
+            continue
+        take = slot > best
+        if jnp.issubdtype(x.dtype, jnp.inexact):
+            take = take | jnp.isnan(slot)
+        best = jnp.where(take, slot, best)
+        if with_indices:
+            off = jnp.where(take, jnp.int64(here), off)
+    if not with_indices:
+        return best
+    base = 0
+    for d in range(nd):
+        shape = [1] * nd
+        shape[d] = outs[d]
+        base = base + (np.arange(outs[d]) * kernel[d] * strides[d]).reshape(shape)
+    return best, off + jnp.asarray(base, jnp.int64)
+
+
 def _max_pool_impl(x, *, kernel, stride, padding, dilation, outs, with_indices):
     nd = len(kernel)
+    if (kernel == stride and not any(padding) and all(d == 1 for d in dilation)
+            and all(o == L // k for o, L, k in zip(outs, x.shape[-nd:], kernel))):
+        return _max_blocks(x, kernel, outs, with_indices)
     tables = [_sliding(x.shape[-nd + d], outs[d], kernel[d], stride[d], padding[d], dilation[d]) for d in range(nd)]
     return _max_windows(x, tables, with_indices)
 
