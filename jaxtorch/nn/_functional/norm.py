@@ -6,6 +6,7 @@ from the same fused op that normalises, so compile sees one op and the buffer wr
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -125,13 +126,36 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
                  name="NativeBatchNormBackward0")
 
 
+def _ln_stats(x, axes, eps):
+    mean = jnp.mean(x, axis=axes, keepdims=True)
+    xc = x - mean
+    rstd = lax.rsqrt(jnp.mean(xc * xc, axis=axes, keepdims=True) + eps)
+    return xc * rstd, rstd
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2))
+def _ln_normalize(x, axes, eps):
+    """(x - mean) / sqrt(var + eps) over `axes`, with a closed-form derivative.
+
+    Plain autodiff of the mean/variance chain gives XLA a longer backward (separate reductions through
+    the variance and mean branches); this tangent rule transposes to the usual two-reduction backward.
+    On XLA:CPU the compiled GPT-tiny step then costs ~30% less CPU time (docs/performance.md); the
+    rule is itself differentiable, so double backward and forward-mode still work."""
+    return _ln_stats(x, axes, eps)[0]
+
+
+@_ln_normalize.defjvp
+def _ln_normalize_jvp(axes, eps, primals, tangents):
+    (x,), (t,) = primals, tangents
+    xhat, rstd = _ln_stats(x, axes, eps)
+    tc = t - jnp.mean(t, axis=axes, keepdims=True)
+    return xhat, rstd * (tc - xhat * jnp.mean(tc * xhat, axis=axes, keepdims=True))
+
+
 def _layer_norm_impl(x, w, b, *, nd, eps):
     axes = tuple(range(x.ndim - nd, x.ndim))
     dt = x.dtype
-    xc = x.astype(_compute_dtype(dt))
-    mean = jnp.mean(xc, axis=axes, keepdims=True)
-    var = jnp.mean(jnp.square(xc - mean), axis=axes, keepdims=True)
-    y = ((xc - mean) * lax.rsqrt(var + eps)).astype(dt)
+    y = _ln_normalize(x.astype(_compute_dtype(dt)), axes, eps).astype(dt)
     if w is not None:
         y = y * w.astype(dt)
     if b is not None:
