@@ -498,10 +498,12 @@ class _Program:
             finally:
                 _trace_state.dp_axis = prev
                 _trace_state.dp_token = None
-            return written, esc, tuple(o[None] for o in outs)  # one row per replica
+            if self.multiprocess:  # one row per replica: each process keeps its own replicas' rows
+                return written, esc, tuple(o[None] for o in outs)
+            return written, esc, tuple(_combine_replicas(o) for o in outs)
 
-        return jax.shard_map(body, mesh=self.mesh, in_specs=(P(), specs), out_specs=(P(), P(), P("dp")),
-                             check_vma=False)
+        return jax.shard_map(body, mesh=self.mesh, in_specs=(P(), specs),
+                             out_specs=(P(), P(), P("dp") if self.multiprocess else P()), check_vma=False)
 
     def __call__(self, args, kwargs):
         leaves: list = []
@@ -550,8 +552,6 @@ class _Program:
         for k, j in plan["rebinds"]:
             lifted[k] = escaped[j]
         _STATS["compiled_calls"] += 1
-        if self.mesh is not None and not self.multiprocess:
-            out_leaves = [_gather_replicas(o) for o in out_leaves]
         return _unflatten_out(plan["out_tpl"], iter(out_leaves))
 
 
@@ -609,6 +609,16 @@ def _dp_mesh():
 
     devices = jax.devices() if jax.process_count() > 1 else jax.local_devices()
     return Mesh(np.array(devices), ("dp",)) if len(devices) > 1 else None
+
+
+def _combine_replicas(x):
+    """Inside the data-parallel program: what the replicas' results are to the caller (as
+    _gather_replicas, done by collectives so no separate dispatch follows each step)."""
+    if x.ndim == 0:
+        if jax.numpy.issubdtype(x.dtype, jax.numpy.inexact):
+            return jax.lax.pmean(x, "dp")
+        return jax.lax.psum(x, "dp")
+    return jax.lax.all_gather(x, "dp", tiled=True)
 
 
 def _gather_replicas(x):
