@@ -416,7 +416,7 @@ def check_simplenet(torch):
               "fc2": {"w": jnp.asarray(sd["fc2.weight"].T), "b": jnp.asarray(sd["fc2.bias"])}}
     hstep, state, (hx, hy) = hand_jax_setup("simplenet", data, params)
     cstep = jaxtorch.compile(step)
-    n = 4  # call 1 is eager discovery, calls 2.. run the compiled program
+    n = 4  # call 1 traces (discovering the state) and compiles; every call runs the compiled program
     jt, hj = [], []
     for _ in range(n):
         jt.append(float(cstep(x, y)))
@@ -428,7 +428,7 @@ def check_simplenet(torch):
     loss_diff = max(abs(a - b) for a, b in zip(jt, hj))
     param_diff = max(float(np.abs(jt_sd[k] - hw[k]).max()) for k in hw)
     ok = loss_diff <= 1e-5 and param_diff <= 1e-5
-    print(f"correctness (SimpleNet, same weights, {n} steps; step 1 eager discovery, 2..{n} compiled):")
+    print(f"correctness (SimpleNet, same weights, {n} steps, every call compiled):")
     print(f"  jaxtorch-compiled losses: {' '.join(f'{v:.7f}' for v in jt)}")
     print(f"  hand-JAX losses         : {' '.join(f'{v:.7f}' for v in hj)}")
     if torch is not None:
