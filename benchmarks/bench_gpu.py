@@ -81,55 +81,10 @@ RESULT_TAG = "@@BENCH_GPU_RESULT@@"
 
 
 def define_models(lib):
+    import bench_train  # (worker side only) the GPT is bench_train's, built at this script's sizes
+
     nn = lib.nn
     F = lib.nn.functional
-
-    class CausalSelfAttention(nn.Module):
-        def __init__(self, d, h):
-            super().__init__()
-            self.h = h
-            self.qkv = nn.Linear(d, 3 * d)
-            self.proj = nn.Linear(d, d)
-
-        def forward(self, x):
-            B, T, C = x.shape
-            q, k, v = self.qkv(x).split(C, dim=2)
-            q = q.view(B, T, self.h, C // self.h).transpose(1, 2)
-            k = k.view(B, T, self.h, C // self.h).transpose(1, 2)
-            v = v.view(B, T, self.h, C // self.h).transpose(1, 2)
-            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-            y = y.transpose(1, 2).contiguous().view(B, T, C)
-            return self.proj(y)
-
-    class Block(nn.Module):
-        def __init__(self, d, h):
-            super().__init__()
-            self.ln1 = nn.LayerNorm(d)
-            self.attn = CausalSelfAttention(d, h)
-            self.ln2 = nn.LayerNorm(d)
-            self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
-
-        def forward(self, x):
-            x = x + self.attn(self.ln1(x))
-            return x + self.mlp(self.ln2(x))
-
-    class GPT(nn.Module):
-        def __init__(self, L, d, H, T, V, **_):
-            super().__init__()
-            self.wte = nn.Embedding(V, d)
-            self.wpe = nn.Embedding(T, d)
-            self.blocks = nn.ModuleList([Block(d, H) for _ in range(L)])
-            self.ln_f = nn.LayerNorm(d)
-            self.lm_head = nn.Linear(d, V, bias=False)
-            self.lm_head.weight = self.wte.weight  # tied
-
-        def forward(self, idx):
-            T = idx.shape[1]
-            pos = lib.arange(T, device=idx.device)
-            x = self.wte(idx) + self.wpe(pos)
-            for b in self.blocks:
-                x = b(x)
-            return self.lm_head(self.ln_f(x))
 
     class BasicBlock(nn.Module):
         def __init__(self, cin, cout, stride):
@@ -169,7 +124,7 @@ def define_models(lib):
             x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
             return self.fc(lib.flatten(self.avgpool(x), 1))
 
-    return {"gpt": GPT, "resnet": ResNet}
+    return {"gpt": bench_train.define_models(lib)["gpt"], "resnet": ResNet}
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -115,14 +115,14 @@ def define_models(lib):
             x = x + self.attn(self.ln1(x))
             return x + self.mlp(self.ln2(x))
 
-    class GPT(nn.Module):
-        def __init__(self):
+    class GPT(nn.Module):  # also built at other sizes by bench_gpu.py
+        def __init__(self, L=GPT_L, d=GPT_D, H=GPT_H, T=GPT_T, V=GPT_V, **_):
             super().__init__()
-            self.wte = nn.Embedding(GPT_V, GPT_D)
-            self.wpe = nn.Embedding(GPT_T, GPT_D)
-            self.blocks = nn.ModuleList([Block(GPT_D, GPT_H) for _ in range(GPT_L)])
-            self.ln_f = nn.LayerNorm(GPT_D)
-            self.lm_head = nn.Linear(GPT_D, GPT_V, bias=False)
+            self.wte = nn.Embedding(V, d)
+            self.wpe = nn.Embedding(T, d)
+            self.blocks = nn.ModuleList([Block(d, H) for _ in range(L)])
+            self.ln_f = nn.LayerNorm(d)
+            self.lm_head = nn.Linear(d, V, bias=False)
             self.lm_head.weight = self.wte.weight  # tied
 
         def forward(self, idx):

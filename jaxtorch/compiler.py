@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import os
 import threading
 import traceback
@@ -60,7 +61,7 @@ def reset_stats() -> None:
 
 def is_compiling() -> bool:
     obs = _trace_state.observer
-    return obs is not None and obs.mode == "trace"
+    return obs is not None
 
 
 def note_stateful(obj) -> None:
@@ -72,10 +73,9 @@ def note_stateful(obj) -> None:
 
 
 class _Observer:
-    """Installed as jaxtorch._trace_state.observer while a compiled function runs or is traced."""
+    """Installed as jaxtorch._trace_state.observer while a compiled function is traced."""
 
-    def __init__(self, mode: str):
-        self.mode = mode
+    def __init__(self):
         self.created: dict = {}  # id -> weakref of tensors made during this call
         self.known: dict = {}  # id -> tensor already accounted for (lifted state, arguments)
         self.found: dict = {}  # id -> pre-existing tensor read but not lifted (insertion-ordered)
@@ -105,8 +105,8 @@ class _Observer:
                 self.views.append((t, dict(t.__dict__), None))
                 return
         self.found[i] = t
-        if self.mode == "trace":  # read as a constant this time; put back whatever the trace does to it
-            self.views.append((t, dict(t.__dict__), list(t._version_box) if t._version_box is not None else None))
+        # read as a constant this time; put back whatever the trace does to it
+        self.views.append((t, dict(t.__dict__), list(t._version_box) if t._version_box is not None else None))
 
     def read_grad(self, t: Tensor) -> None:
         i = id(t)
@@ -130,7 +130,7 @@ class _Observer:
     def note_object(self, obj) -> None:
         if id(obj) in self.objects:
             return
-        self.objects[id(obj)] = (obj, _snapshot_object(obj) if self.mode == "trace" else None)
+        self.objects[id(obj)] = (obj, _snapshot_object(obj))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,7 +316,7 @@ class _Program:
     # the pure function: runs only while jax traces it
     def pure(self, state_vals, arg_vals):
         lifted = self.lifted
-        obs = _Observer("trace")
+        obs = _Observer()
         for t in lifted:
             obs.known[id(t)] = t
         snaps = [(t, dict(t.__dict__), list(t._version_box) if t._version_box is not None else None)
@@ -371,13 +371,10 @@ class _Program:
                     if new is not old:
                         attr_plan.append((k, name, carry(new) if new is not None else ("obj", None)))
             obj_plan = []  # (container, key, carried value) for modules/optimizers/dicts touched
-            grows = False  # the step created new state slots (e.g. an optimizer's first moments)
-            grown: list = []  # (object, container, key) of each new slot
+            grown: list = []  # (object, container, key) of each new state slot (e.g. optimizer moments)
             rebinds: list = []  # (lifted index, escaped index)
             lifted_pos = {id(t): k for k, t in enumerate(lifted)}
             for obj, snap in obs.objects.values():
-                if snap is None:
-                    continue
                 writes: list = []
                 _container_writes(obj.__dict__, snap, (), writes)
                 for c, key, new, added, was in writes:
@@ -396,15 +393,13 @@ class _Program:
                         # a state tensor replaced by a new one (`self.h = new_h`): later calls read the new one
                         rebinds.append((lifted_pos[id(was)], carried[1]))
                     if added and carried[0] in ("esc", "dict", "list"):
-                        grows = True
                         grown.append((obj, c, key))
                     obj_plan.append((c, key, carried))
             # escaped tensors hold tracers: anything alive we cannot account for cannot be carried
             for t in escaped:
                 t._grad_fn = None
             for obj, snap in obs.objects.values():  # (restored again below; now so that containers the
-                if snap is not None:                 # step emptied or replaced drop what they held)
-                    _restore_object(obj, snap)
+                _restore_object(obj, snap)           # step emptied or replaced drop what they held)
             gc.collect()
             accounted = set(esc_index)
             for r in obs.created.values():
@@ -425,14 +420,13 @@ class _Program:
             self.plan = dict(out_tpl=out_tpl, written=written, attr_plan=attr_plan, obj_plan=obj_plan,
                              n_esc=len(escaped), esc_meta=esc_meta, rebinds=rebinds)
             self.trace_info = dict(modules=[m for m, _ in _modules_seen(obs)], presync=list(obs.presync.values()),
-                                   data_parallel=obs.data_parallel, grows=grows, grown=grown,
+                                   data_parallel=obs.data_parallel, grown=grown,
                                    grad_deps=list(obs.grad_deps.values()))
             return (tuple(n for n, w in zip(new_state, written) if w), tuple(esc_vals), tuple(out_leaves))
         finally:
             _trace_state.observer = prev_obs
             for obj, snap in obs.objects.values():
-                if snap is not None:
-                    _restore_object(obj, snap)
+                _restore_object(obj, snap)
             for t, d, box in snaps:
                 t.__dict__.clear()
                 t.__dict__.update(d)
@@ -452,7 +446,6 @@ class _Program:
         if self.mesh is not None:
             if self.multiprocess:  # each process holds its part of the batch: trace the global shapes
                 arg_vals = [_global_aval(a, self.mesh) for a in arg_vals]
-                state_vals = [jax.ShapeDtypeStruct(np.shape(v), v.dtype) for v in state_vals]
             self.closed = jax.make_jaxpr(self._data_parallel_fn(arg_vals))(state_vals, arg_vals)
         else:
             self.closed = jax.make_jaxpr(self.pure)(state_vals, arg_vals)
@@ -470,7 +463,6 @@ class _Program:
             state_vals = [jax.ShapeDtypeStruct(np.shape(v), v.dtype, sharding=rep) for v in state_vals]
             arg_vals = [_global_aval(a, self.mesh, sharded=True) for a in arg_vals]
         self.executable = jax.jit(fun, donate_argnums=donate).lower(*state_vals, *arg_vals).compile()
-        self.n_written = sum(written)
         self.written_pos = [k for k, w in enumerate(written) if w]
 
     def _data_parallel_fn(self, arg_vals):
@@ -516,7 +508,7 @@ class _Program:
         else:
             flat = self.executable(*[t._data for t in lifted], *leaves)
         plan = self.plan
-        nw, ne = self.n_written, plan["n_esc"]
+        nw, ne = len(self.written_pos), plan["n_esc"]
         esc_vals, out_leaves = flat[nw:nw + ne], flat[nw + ne:]
         for k, v in zip(self.written_pos, flat[:nw]):
             t = lifted[k]
@@ -562,19 +554,16 @@ class _Program:
         from jax.sharding import NamedSharding, PartitionSpec as P
 
         mesh = self.mesh
-        rep = NamedSharding(mesh, P())
+        rep, batch = NamedSharding(mesh, P()), NamedSharding(mesh, P("dp"))
         local = [d for d in mesh.devices.flat if d.process_index == jax.process_index()]
-        g_state = [jax.make_array_from_single_device_arrays(
-            np.shape(v), rep, [jax.device_put(v, d) for d in local]) for v in state_vals]
-        g_args = []
-        for a in arg_vals:
-            if getattr(a, "ndim", 0) >= 1:
-                g_args.append(jax.make_array_from_process_local_data(NamedSharding(mesh, P("dp")), np.asarray(a)))
-            else:
-                g_args.append(jax.make_array_from_single_device_arrays(
-                    np.shape(a), rep, [jax.device_put(a, d) for d in local]))
-        flat = self.executable(*g_state, *g_args)
-        n_state = self.n_written + self.plan["n_esc"]
+
+        def replicated(v):
+            return jax.make_array_from_single_device_arrays(np.shape(v), rep, [jax.device_put(v, d) for d in local])
+
+        g_args = [jax.make_array_from_process_local_data(batch, np.asarray(a)) if getattr(a, "ndim", 0) >= 1
+                  else replicated(a) for a in arg_vals]
+        flat = self.executable(*[replicated(v) for v in state_vals], *g_args)
+        n_state = len(self.written_pos) + self.plan["n_esc"]
         out = [x.addressable_data(0) for x in flat[:n_state]]
         for x in flat[n_state:]:  # (replicas, ...) rows: this process's, in device order
             shards = sorted(x.addressable_shards, key=lambda sh: sh.index[0].start or 0)
@@ -710,7 +699,7 @@ class CompiledFunction:
         info = prog.trace_info
         known = {id(t) for t in self.grad_deps}
         self.grad_deps += [t for t in info["grad_deps"] if id(t) not in known]
-        if not prog.one_shot and not info["grows"]:
+        if not prog.one_shot and not info["grown"]:
             self.programs[self._key(args, kwargs)] = prog
 
     def _first_call(self, args, kwargs):
@@ -752,7 +741,7 @@ class CompiledFunction:
                     continue
                 except _BREAK_ERRORS as e:
                     return self._graph_break(e)
-                if prog.trace_info["grows"]:
+                if prog.trace_info["grown"]:
                     made = _prepare_growth(prog.trace_info["grown"])
                     if made is not None:  # the state now exists: trace again with it as input
                         lifted = _union(lifted, made)
@@ -811,13 +800,8 @@ def _guess_state(fn, args, kwargs) -> list:
             return
         seen_objs.add(id(x))
         if isinstance(x, Module):
-            for m in x.modules():
-                for t in m._parameters.values():
-                    if t is not None:
-                        add(t)
-                for t in m._buffers.values():
-                    if t is not None:
-                        add(t)
+            for t in itertools.chain(x.parameters(), x.buffers()):
+                add(t)
         elif isinstance(x, Optimizer):
             for g in x.param_groups:
                 for p in g["params"]:
@@ -892,17 +876,6 @@ def _prepare_growth(grown):
             return None
         made += new
     return made
-
-
-def _iter_tensors(x):
-    if isinstance(x, Tensor):
-        yield x
-    elif isinstance(x, (list, tuple)):
-        for v in x:
-            yield from _iter_tensors(v)
-    elif isinstance(x, dict):
-        for v in x.values():
-            yield from _iter_tensors(v)
 
 
 def _modules_seen(obs):

@@ -466,14 +466,14 @@ class Optimizer:
         ids = {id(p) for p in params}
         made: list = []
         for group in self.param_groups:
-            for p in group["params"]:
-                if id(p) in ids and not self.state[p]:
-                    self.state[p].update(self._new_state(p, group))
-                    made += [v for v in self.state[p].values() if isinstance(v, Tensor)]
-            made += self._prepare_cells(group, self._hyper(group))
+            fresh = [p for p in group["params"] if id(p) in ids and not self.state[p]]
+            _init_states(self, fresh, lambda p: self._new_state(p, group))
+            made += [v for p in fresh for v in self.state[p].values() if isinstance(v, Tensor)]
+            made += self._cells(group, self._hyper(group))
         return made
 
-    def _prepare_cells(self, group: dict, hyper) -> list[Tensor]:
+    def _cells(self, group: dict, hyper) -> list[Tensor]:
+        """The hyper-parameter cells of `group` for names (or (name, index) pairs) in `hyper`."""
         return [self._hp(group, *h) if isinstance(h, tuple) else self._hp(group, h) for h in hyper]
 
     def _foreach_step(self, closure: Callable | None):
@@ -484,9 +484,7 @@ class Optimizer:
             if not params:
                 continue
             _init_states(self, params, lambda p: self._new_state(p, group))
-            scalars = tuple(
-                self._hp(group, *h) if isinstance(h, tuple) else self._hp(group, h) for h in self._hyper(group)
-            )
+            scalars = tuple(self._cells(group, self._hyper(group)))
             self._run_update(type(self)._update, params, self._state_keys(group), scalars, self._static(group))
         return loss
 

@@ -11,6 +11,8 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
 from .optimizer import Optimizer, _unpack, _zeros_like
 
+_HYPER = ("lr", "momentum", "dampening", "weight_decay")  # passed to the update as tensor cells
+
 __all__ = ["SGD"]
 
 
@@ -97,7 +99,7 @@ class SGD(Optimizer):
                     if self.state[p].get("momentum_buffer") is None:
                         self.state[p]["momentum_buffer"] = _zeros_like(p)
                         made.append(self.state[p]["momentum_buffer"])
-            made += self._prepare_cells(group, ("lr", "momentum", "dampening", "weight_decay"))
+            made += self._cells(group, _HYPER)
         return made
 
     def step(self, closure: Callable | None = None):
@@ -119,13 +121,7 @@ class SGD(Optimizer):
                     if fresh:
                         st["momentum_buffer"] = _zeros_like(p)
                     first.append(fresh)
-            scalars = (
-                self._hp(group, "lr"),
-                self._hp(group, "momentum"),
-                self._hp(group, "dampening"),
-                self._hp(group, "weight_decay"),
-                *first,
-            )
+            scalars = (*self._cells(group, _HYPER), *first)
             self._run_update(
                 _sgd_update,
                 params,

@@ -98,7 +98,7 @@ class DistributedDataParallel(_GradAveraging):
                     for b in self.module.buffers():
                         dist.broadcast(b, src=0)
                 else:  # compiled across processes: each process's replicas hold their own buffers
-                    bufs = [b for b in self.module.buffers()]
+                    bufs = list(self.module.buffers())
                     for b, v in zip(bufs, _collectives.from_first(bufs)):
                         b._inplace_assign(v)
         return self.module(*inputs, **kwargs)
