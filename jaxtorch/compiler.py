@@ -38,7 +38,7 @@ import jax
 import jax.extend
 import numpy as np
 
-from . import _trace_state
+from . import _trace_state, _xla
 from ._errors import GraphBreak
 from ._tensor import Tensor
 
@@ -400,16 +400,28 @@ class _Program:
                 t._grad_fn = None
             for obj, snap in obs.objects.values():  # (restored again below; now so that containers the
                 _restore_object(obj, snap)           # step emptied or replaced drop what they held)
-            gc.collect()
             accounted = set(esc_index)
-            for r in obs.created.values():
-                t = r()
-                if t is None or id(t) in accounted or not isinstance(t._data, jax.core.Tracer):
-                    continue
-                if any(t is m for m in made):
-                    continue
-                if t._base is not None and (id(t._base) in accounted or id(t._base) in obs.known):
-                    continue
+
+            def leaked():
+                for r in obs.created.values():
+                    t = r()
+                    if t is None or id(t) in accounted or not isinstance(t._data, jax.core.Tracer):
+                        continue
+                    if any(t is m for m in made):
+                        continue
+                    if t._base is not None and (id(t._base) in accounted or id(t._base) in obs.known):
+                        continue
+                    return t
+                return None
+
+            # Tensors made in the trace die in reference cycles (tensor <-> autograd node). Collecting the
+            # young generations finds them in a few ms; a full collection (tens of ms with a large heap)
+            # runs only when something still looks alive.
+            gc.collect(1)
+            if leaked() is not None:  # (no reference to it may be held across the full collection)
+                gc.collect()
+            t = leaked()
+            if t is not None:
                 raise RuntimeError(
                     f"torch.compile: a tensor made inside the compiled function (shape {list(t._data.shape)}, dtype "
                     f"{t.dtype}) is kept in an object jaxtorch does not track, so it cannot be carried out of "
@@ -462,7 +474,7 @@ class _Program:
             rep = NamedSharding(self.mesh, P())
             state_vals = [jax.ShapeDtypeStruct(np.shape(v), v.dtype, sharding=rep) for v in state_vals]
             arg_vals = [_global_aval(a, self.mesh, sharded=True) for a in arg_vals]
-        self.executable = jax.jit(fun, donate_argnums=donate).lower(*state_vals, *arg_vals).compile()
+        self.executable = _xla.jit(fun, donate_argnums=donate).lower(*state_vals, *arg_vals).compile()
         self.written_pos = [k for k, w in enumerate(written) if w]
 
     def _data_parallel_fn(self, arg_vals):
@@ -633,6 +645,7 @@ class _Discovered:
         self.presync: list = []  # optimizers: hyper-parameters set in Python are copied into cells first
         self.data_parallel = False  # a DistributedDataParallel/DataParallel module takes part
         self.warm = False
+        self.precreated: list = []  # (optimizer, param, state tensors) made before the first trace
 
 
 def _user_frame(tb) -> str:
@@ -709,9 +722,15 @@ class CompiledFunction:
         on its first step is created first, so this program is also the one every later call uses."""
         seen = self.seen
         seen.data_parallel = _data_parallel_pending()  # an eager first call would miss per-replica semantics
-        seen.state = [weakref.ref(t) for t in _guess_state(self.fn, args, kwargs)]
+        optimizers: list = []
+        guessed = _guess_state(self.fn, args, kwargs, optimizers)
+        seen.precreated = _precreate_state(optimizers)
+        seen.state = [weakref.ref(t) for t in _union(guessed, [t for _, _, ts in seen.precreated for t in ts])]
         prog = self._build(seen, args, kwargs)
         if prog is None:
+            for opt, p, _ in seen.precreated:  # running eagerly: its first step makes the state it needs
+                opt.state.pop(p, None)
+            seen.precreated = []
             _STATS["eager_calls"] += 1
             return self.fn(*args, **kwargs)
         info = prog.trace_info
@@ -741,6 +760,12 @@ class CompiledFunction:
                     continue
                 except _BREAK_ERRORS as e:
                     return self._graph_break(e)
+                if entry.precreated:
+                    dropped = _drop_unused_precreated(entry, lifted, prog.plan["written"])
+                    if dropped:  # the step did not update those params: trace again without their state
+                        lifted = [t for t in lifted if id(t) not in dropped]
+                        entry.state = [weakref.ref(t) for t in lifted]
+                        continue
                 if prog.trace_info["grown"]:
                     made = _prepare_growth(prog.trace_info["grown"])
                     if made is not None:  # the state now exists: trace again with it as input
@@ -774,7 +799,7 @@ def _union(tensors, more):
     return out
 
 
-def _guess_state(fn, args, kwargs) -> list:
+def _guess_state(fn, args, kwargs, optimizers: list | None = None) -> list:
     """Tensors the function can reach and is likely to read: the parameters and buffers of modules,
     the parameters and state of optimizers, generator states and plain tensors found in its
     arguments, closure, referenced globals and bound object. Lifting them before the first trace
@@ -803,6 +828,8 @@ def _guess_state(fn, args, kwargs) -> list:
             for t in itertools.chain(x.parameters(), x.buffers()):
                 add(t)
         elif isinstance(x, Optimizer):
+            if optimizers is not None:
+                optimizers.append(x)
             for g in x.param_groups:
                 for p in g["params"]:
                     add(p)
@@ -857,6 +884,44 @@ def _guess_state(fn, args, kwargs) -> list:
     visit(args, 0)
     visit(kwargs, 0)
     return list(out.values())
+
+
+def _precreate_state(optimizers) -> list:
+    """Before the first trace, create the first-step state of each reachable optimizer's params that
+    have none (the values its first step would start from, via `_compile_prepare`), so that the first
+    trace already reads it as input and needs no second trace. Returns (optimizer, param, tensors);
+    `_drop_unused_precreated` removes again what the traced step did not update."""
+    out: list = []
+    for opt in optimizers:
+        fresh = [p for g in opt.param_groups for p in g["params"] if not opt.state.get(p)]
+        if not fresh:
+            continue
+        slots = [(opt.state, p) for p in fresh] + [(opt.__dict__, "_hp_cells")]
+        if opt._compile_prepare(slots) is None:  # its first step is not a later step from that state
+            for p in fresh:
+                opt.state.pop(p, None)
+            continue
+        for p in fresh:
+            ts = [v for v in opt.state.get(p, {}).values() if isinstance(v, Tensor)]
+            if ts:
+                out.append((opt, p, ts))
+            else:
+                opt.state.pop(p, None)
+    return out
+
+
+def _drop_unused_precreated(entry, lifted, written) -> set:
+    """After the first trace: state made up front for params the step did not update (no grad, or no
+    step at all) is removed from the optimizer, as eager execution would never have made it. Returns
+    the ids of the removed tensors."""
+    written_ids = {id(t) for t, w in zip(lifted, written) if w}
+    dropped: set = set()
+    for opt, p, ts in entry.precreated:
+        if not any(id(t) in written_ids for t in ts):
+            opt.state.pop(p, None)
+            dropped.update(id(t) for t in ts)
+    entry.precreated = []
+    return dropped
 
 
 def _prepare_growth(grown):

@@ -50,6 +50,21 @@ def test_tensor_from_numpy_scalars_and_tensors_list():
                     T.tensor([T.tensor(1.0), T.tensor(2.0)]), T.tensor(3, dtype=T.float16)))
 
 
+def test_tensor_copies_its_numpy_data():
+    """torch.tensor(ndarray) copies, also for a buffer aligned so that JAX's CPU client could alias it
+    (numpy views of torch tensors are), so writes to the array afterwards do not show in the tensor."""
+    def f(T):
+        raw = np.zeros(1024 + 64, np.float32)
+        off = (-raw.ctypes.data % 256) // 4
+        a = raw[off:off + 1024]
+        assert a.ctypes.data % 256 == 0
+        t = T.tensor(a)
+        a[:] = 3
+        return t
+
+    both(f)
+
+
 def test_from_numpy_shares_memory_and_as_tensor_dtype():
     def f(T):
         a = np.zeros(3, dtype=np.float32)

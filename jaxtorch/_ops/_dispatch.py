@@ -2,10 +2,12 @@
 
 `apply(fn, args, static)` is the one path every op takes:
   * Tensor arguments are unwrapped to their payloads (views re-derive themselves first);
-  * the function is run through a cached `jax.jit` (one per function and static arguments; JAX's own
-    cache then keys on shapes and dtypes), which is the fast eager path and nests into outer traces;
-  * when grad mode is on and an input requires grad, a cached jitted `jax.vjp` runs instead and its
-    vjp function (a pytree of residuals) becomes a node of the autograd tape.
+  * eagerly, the function is run through a cached `jax.jit` (one per function and static arguments;
+    JAX's own cache then keys on shapes and dtypes) compiled with jaxtorch's compiler options;
+  * under a trace (torch.compile, or a user's jax.jit / grad / vmap) it is traced inline into the
+    enclosing program;
+  * when grad mode is on and an input requires grad, `jax.vjp` of the function runs instead (jitted
+    when eager) and its vjp function (a pytree of residuals) becomes a node of the autograd tape.
 
 Functions must be module-level (they are cache keys) and pure: `fn(*arrays_or_scalars, **static)`.
 Python scalars pass as traced weak-typed values, so `x * lr` does not recompile when `lr` changes.
@@ -19,10 +21,12 @@ import jax
 import jax.numpy as jnp
 
 from .. import _trace_state as _ts
+from .. import _xla
 from ..autograd import grad_mode as _gm
 from ..autograd.graph import Node
 from .._tensor import Tensor
 
+_Tracer = jax.core.Tracer
 _fwd_cache: dict = {}
 _vjp_cache: dict = {}
 
@@ -31,12 +35,41 @@ def _is_inexact(x) -> bool:
     return jnp.issubdtype(x.dtype, jnp.inexact)
 
 
-def jitted(fn, static: tuple = ()):
-    """The cached jitted form of fn with static keyword arguments bound."""
-    key = (fn, static)
+def _bound(fn, static: tuple):
+    return functools.partial(fn, **dict(static)) if static else fn
+
+
+def _tracing(vals) -> bool:
+    """Whether an op runs under a trace (torch.compile, or a user's jax.jit / grad / vmap). There it is
+    traced inline into the enclosing program: a per-op jit adds nothing there, and jaxtorch's compiler
+    options may only be given to the outermost jit."""
+    if _ts.observer is not None:
+        return True
+    for v in vals:
+        if isinstance(v, _Tracer):
+            return True
+    return False
+
+
+def _run(jitted_f, inline_f, *args):
+    """jitted_f(*args); inline_f(*args) when that turns out to be inside a staging trace whose inputs
+    were all concrete (e.g. a cotangent of ones under a user's jax.jit), which `_tracing` cannot see."""
+    try:
+        return jitted_f(*args)
+    except ValueError as e:
+        if "compiler_options" not in str(e):
+            raise
+        return inline_f(*args)
+
+
+def jitted(fn, static: tuple = (), options: bool = False):
+    """The cached jitted form of fn with static keyword arguments bound. With `options`, compiled with
+    jaxtorch's compiler options (jaxtorch/_xla.py): only for calls known to run outside any trace,
+    since JAX accepts compiler options on the outermost jit only."""
+    key = (fn, static, options)
     f = _fwd_cache.get(key)
     if f is None:
-        f = jax.jit(functools.partial(fn, **dict(static))) if static else jax.jit(fn)
+        f = _xla.jit(_bound(fn, static)) if options else jax.jit(_bound(fn, static))
         _fwd_cache[key] = f
     return f
 
@@ -64,21 +97,35 @@ def _bind(fn, static, diff_pos, rest):
     return g
 
 
+def _vjp_fwd(fn, static, diff_pos):
+    def fwd(diff, rest):
+        return jax.vjp(_bind(fn, static, diff_pos, rest), *diff, has_aux=True)
+
+    return fwd
+
+
 def _vjp_jit(fn, static, diff_pos):
     key = (fn, static, diff_pos)
     f = _vjp_cache.get(key)
     if f is None:
-
-        def fwd(diff, rest):
-            return jax.vjp(_bind(fn, static, diff_pos, rest), *diff, has_aux=True)
-
-        f = _vjp_cache[key] = jax.jit(fwd)
+        f = _vjp_cache[key] = _xla.jit(_vjp_fwd(fn, static, diff_pos))
     return f
 
 
-@jax.jit
-def _apply_vjp(vjp_fn, ct):
+def _run_vjp(vjp_fn, ct):
     return vjp_fn(ct)
+
+
+_apply_vjp_jit = None  # made on first use: jaxtorch's compiler options need the backend
+
+
+def _apply_vjp(vjp_fn, ct):
+    global _apply_vjp_jit
+    if _ts.observer is not None or any(isinstance(v, _Tracer) for v in jax.tree_util.tree_leaves((vjp_fn, ct))):
+        return vjp_fn(ct)
+    if _apply_vjp_jit is None:
+        _apply_vjp_jit = _xla.jit(_run_vjp)
+    return _run(_apply_vjp_jit, _run_vjp, vjp_fn, ct)
 
 
 def vjp_as_op(*args, fn, static, diff_pos, n_args, out_mask):
@@ -120,7 +167,10 @@ def apply(fn, args: tuple, static: tuple = (), name: str | None = None):
             vals.append(a)
     if need_grad and _gm.state.enabled:
         return _apply_recording(fn, args, vals, static, name)
-    out = jitted(fn, static)(*vals)
+    if _tracing(vals):
+        out = _bound(fn, static)(*vals)
+    else:
+        out = _run(jitted(fn, static, True), _bound(fn, static), *vals)
     if isinstance(out, tuple):
         return tuple(Tensor._make(o) for o in out)
     return Tensor._make(out)
@@ -130,7 +180,10 @@ def _apply_recording(fn, args, vals, static, name):
     diff_pos = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a._requires_grad)
     diff = tuple(vals[i] for i in diff_pos)
     rest = tuple(None if i in diff_pos else v for i, v in enumerate(vals))
-    main, vjp_fn, aux = _vjp_jit(fn, static, diff_pos)(diff, rest)
+    if _tracing(vals):
+        main, vjp_fn, aux = _vjp_fwd(fn, static, diff_pos)(diff, rest)
+    else:
+        main, vjp_fn, aux = _run(_vjp_jit(fn, static, diff_pos), _vjp_fwd(fn, static, diff_pos), diff, rest)
     out = _merge(main, aux)
     tuple_out = isinstance(out, tuple)
     if tuple_out:

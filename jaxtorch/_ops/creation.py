@@ -129,6 +129,10 @@ def _to_array(np_arr, d: _dt.dtype):
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     arr, inferred = _np_from_data(data)
     d = _dt.to_dtype(dtype) if dtype is not None else inferred
+    if arr is data and isinstance(data, np.ndarray):
+        # torch.tensor copies. JAX's CPU client may instead alias a suitably aligned numpy buffer, so
+        # later writes to the caller's array (or to the torch tensor it views) would show through.
+        arr = data.copy()
     t = Tensor._make(_to_array(arr, d))
     return _finish(t, device, requires_grad)
 

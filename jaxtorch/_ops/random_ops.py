@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as _dt
+from . import _threefry
 from .._tensor import Tensor
 from ..random import draw
 from .creation import _finish, _size_args
@@ -17,19 +18,19 @@ from ._registry import register
 
 
 def _uniform(key, *, shape, dtype):
-    return jax.random.uniform(key, shape, dtype)
+    return _threefry.uniform(key, shape, dtype)
 
 
 def _uniform_range(key, lo, hi, *, shape, dtype):
-    return jax.random.uniform(key, shape, dtype) * (hi - lo) + lo
+    return _threefry.uniform(key, shape, dtype) * (hi - lo) + lo
 
 
 def _normal(key, *, shape, dtype):
-    return jax.random.normal(key, shape, dtype)
+    return _threefry.normal(key, shape, dtype)
 
 
 def _normal_ms(key, mean, std, *, shape, dtype):
-    return jax.random.normal(key, shape, dtype) * jnp.asarray(std, dtype) + jnp.asarray(mean, dtype)
+    return _threefry.normal(key, shape, dtype) * jnp.asarray(std, dtype) + jnp.asarray(mean, dtype)
 
 
 def _randint(key, lo, hi, *, shape, dtype):
@@ -41,7 +42,7 @@ def _perm(key, *, n, dtype):
 
 
 def _bernoulli(key, p, *, shape, dtype):
-    return (jax.random.uniform(key, shape, jnp.float32 if dtype != jnp.float64 else jnp.float64) < p).astype(dtype)
+    return (_threefry.uniform(key, shape, jnp.float32 if dtype != jnp.float64 else jnp.float64) < p).astype(dtype)
 
 
 def _float_dtype(dtype):
@@ -107,7 +108,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
 
 
 def _normal_tt(key, mean, std, *, shape, dtype):
-    return jax.random.normal(key, shape, dtype) * std + mean
+    return _threefry.normal(key, shape, dtype) * std + mean
 
 
 @register(method=False)
@@ -129,7 +130,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
 
 
 def _bernoulli_t(key, p, *, dtype):
-    return (jax.random.uniform(key, p.shape, p.dtype if jnp.issubdtype(p.dtype, jnp.floating) else jnp.float32)
+    return (_threefry.uniform(key, p.shape, p.dtype if jnp.issubdtype(p.dtype, jnp.floating) else jnp.float32)
             < p).astype(dtype)
 
 
@@ -227,7 +228,7 @@ def _exponential_(self, lambd=1.0, *, generator=None):
 
 
 def _geometric(key, p, *, shape, dtype):
-    u = jax.random.uniform(key, shape, jnp.float64, minval=jnp.finfo(jnp.float64).tiny)
+    u = _threefry.uniform(key, shape, jnp.float64, minval=jnp.finfo(jnp.float64).tiny)
     return jnp.ceil(jnp.log(u) / jnp.log1p(-p)).astype(dtype)
 
 
@@ -236,7 +237,7 @@ def _geometric_(self, p, *, generator=None):
 
 
 def _log_normal(key, mean, std, *, shape, dtype):
-    return jnp.exp(jax.random.normal(key, shape, dtype) * std + mean)
+    return jnp.exp(_threefry.normal(key, shape, dtype) * std + mean)
 
 
 def _log_normal_(self, mean=1.0, std=2.0, *, generator=None):

@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._ops import _threefry
 from .._ops.random_ops import _fill_random as _fill_random_grad
 from .._ops.random_ops import _normal_ms, _uniform_range
 from .._tensor import Tensor
@@ -182,7 +183,7 @@ def _orthogonal(key, gain, *, shape, dtype):
     rows = shape[0]
     cols = int(np.prod(shape[1:]))
     ct = jnp.float64 if dtype == jnp.float64 else jnp.float32
-    flat = jax.random.normal(key, (rows, cols), ct)
+    flat = _threefry.normal(key, (rows, cols), ct)
     if rows < cols:
         flat = flat.T
     q, r = jnp.linalg.qr(flat)
@@ -202,9 +203,9 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
 
 def _sparse(key, sparsity, std, *, shape, dtype, n_zeros):
     k1, k2 = jax.random.split(key)
-    w = jax.random.normal(k1, shape, dtype) * std
+    w = _threefry.normal(k1, shape, dtype) * std
     # per column, zero the n_zeros rows with the smallest random keys (a random subset)
-    ranks = jnp.argsort(jnp.argsort(jax.random.uniform(k2, shape), axis=0), axis=0)
+    ranks = jnp.argsort(jnp.argsort(_threefry.uniform(k2, shape), axis=0), axis=0)
     return jnp.where(ranks < n_zeros, jnp.zeros((), dtype), w)
 
 

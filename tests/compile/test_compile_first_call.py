@@ -139,3 +139,70 @@ def test_unused_reachable_module_is_not_touched():
     for p, b in zip(unused.parameters(), before):
         np.testing.assert_array_equal(p.detach().numpy(), b)
         assert p.grad is None
+
+
+def test_first_trace_reads_precreated_state():
+    """The optimizer state the first step needs is made before the first trace, so one trace serves."""
+    torch.compiler.reset_stats()
+    _run(OPTS["adam"], True, n=2)
+    s = torch.compiler.stats()
+    assert s["traces"] == 1 and s["compiles"] == 1, s
+
+
+def _skipping_setup(lib):
+    """Three layers: the first frozen, the last unused by forward; the optimizer holds all of them."""
+    lib.manual_seed(0)
+    a, b, c = lib.nn.Linear(3, 4), lib.nn.Linear(4, 2), lib.nn.Linear(2, 2)
+    for p in a.parameters():
+        p.requires_grad_(False)
+    params = [*a.parameters(), *b.parameters(), *c.parameters()]
+    opt = lib.optim.Adam(params, lr=0.05)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = ((b(a(x).tanh()) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return params, opt, step
+
+
+def test_no_state_for_params_the_step_skips_like_torch():
+    """Params without a gradient get no optimizer state in torch; the state made up front for them is
+    removed again after the first trace (and the step traced once more without it)."""
+    import torch as real
+
+    tparams, topt, tstep = _skipping_setup(real)
+    jparams, jopt, jstep = _skipping_setup(torch)
+    for q, p in zip(tparams, jparams):  # same starting weights
+        p.data = torch.tensor(q.detach().numpy())
+    torch.compiler.reset_stats()
+    f = torch.compile(jstep)
+    for x, y in _data(3):
+        lt = tstep(real.tensor(x.numpy()), real.tensor(y.numpy()))
+        lj = f(x, y)
+        np.testing.assert_allclose(lj.item(), lt.item(), rtol=1e-5)
+    has_state = [bool(topt.state.get(q)) for q in tparams]
+    assert has_state == [False, False, True, True, False, False]
+    assert [bool(jopt.state.get(p)) for p in jparams] == has_state
+    for q, p in zip(tparams, jparams):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
+        for k, v in topt.state.get(q, {}).items():
+            np.testing.assert_allclose(np.asarray(jopt.state[p][k]), v.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
+    s = torch.compiler.stats()
+    assert s["compiles"] == 1 and s["traces"] == 2 and s["eager_calls"] == 0, s
+
+
+def test_function_that_does_not_step_leaves_optimizer_state_empty():
+    m = _model()
+    opt = torch.optim.Adam(m.parameters(), lr=0.05)
+
+    def predict(x):
+        assert opt is not None  # the optimizer is reachable, but never stepped
+        return m(x)
+
+    x, _ = _data(1)[0]
+    out = torch.compile(predict)(x)
+    np.testing.assert_allclose(out.detach().numpy(), m(x).detach().numpy(), rtol=1e-6)
+    assert not any(opt.state.get(p) for p in m.parameters())

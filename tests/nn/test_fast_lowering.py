@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(jax.default_backend() != "cpu", reason="CPU-only
 
 # (x shape, w shape, stride, padding, dilation, groups); small shapes, each traced a few times
 CONVS = [
-    ((2, 3, 9, 8), (4, 3, 3, 3), 1, 0, 1, 1),  # 2-D unpadded stride 1: 'padcrop'
+    ((2, 3, 9, 8), (4, 3, 3, 3), 1, 0, 1, 1),  # 2-D unpadded stride 1: native
     ((2, 3, 9, 8), (4, 3, 3, 2), 1, 0, 2, 1),  # ... with dilation
     ((1, 2, 7, 7), (3, 2, 1, 1), 1, 0, 1, 1),  # 1x1
     ((2, 3, 9, 8), (4, 3, 3, 3), 2, 1, 1, 1),  # native
@@ -111,7 +111,7 @@ def test_conv_matches_native(case, force_matmul, monkeypatch):
         _check(a, r, GRAD_RTOL, GRAD_ATOL, what)
 
 
-@pytest.mark.parametrize("case", [CONVS[0], CONVS[6]], ids=["2d-padcrop", "3d-matmul"])
+@pytest.mark.parametrize("case", [CONVS[6]], ids=["3d-matmul"])
 def test_conv_higher_order(case):
     """jvp, jacfwd-style forward mode and grad-of-grad through the CPU lowerings equal the native conv's."""
     xs, ws, stride, padding, dilation, groups = case
@@ -148,10 +148,50 @@ def test_conv_grad_of_grad_through_jaxtorch():
     _check(res[1], res[0], 1e-4, 1e-4, "double backward")  # as above: chained float32 reductions
 
 
+def test_convolutions_compile_off_ynnpack():
+    """jaxtorch's compiler options keep 2-D convolutions on XLA's own (multi-threaded) convolution: a conv
+    program compiled through jaxtorch holds a plain `convolution`, not a YNNPACK custom fusion. Fails if
+    a JAX/XLA upgrade stops accepting the option (jaxtorch would then silently fall back to defaults)."""
+    import os
+    import re
+
+    from jaxtorch import _xla
+
+    if "ynn_fusion_type" in os.environ.get("XLA_FLAGS", ""):
+        pytest.skip("XLA_FLAGS chooses the YNNPACK fusions")
+    assert _xla.compiler_options() == _xla._CPU_OPTIONS
+    x, w = jnp.ones((2, 4, 9, 9), jnp.float32), jnp.ones((8, 4, 3, 3), jnp.float32)
+    f = _xla.jit(lambda x, w: C._conv_native(x, w, (1, 1), ((0, 0), (0, 0)), (1, 1), 1))
+    text = f.lower(x, w).compile().as_text()
+    entry = text[text.index("ENTRY"):]
+    assert re.search(r"= f32\[[0-9,]+\]\S* convolution\(", entry), entry
+    assert "__ynn_fusion" not in text
+
+
+def test_ops_on_constants_inside_user_jit():
+    """An op whose inputs are all concrete, run inside a user's jax.jit, is traced into that program
+    (JAX refuses compiler options on a nested jit), forward and backward."""
+    x, w, _ = _inputs((1, 2, 5, 5), (3, 2, 3, 3))
+    jx, jw = jaxtorch.tensor(x), jaxtorch.tensor(w, requires_grad=True)
+
+    @jax.jit
+    def f(a):
+        y = jaxtorch.nn.functional.conv2d(jx, jw)
+        (g,) = jaxtorch.autograd.grad(y.sum(), (jw,))
+        return y.to_jax() + a, g.to_jax()
+
+    y, g = f(jnp.float32(0))
+    tw = torch.tensor(w, requires_grad=True)
+    ty = torch.nn.functional.conv2d(torch.tensor(x), tw)
+    (tg,) = torch.autograd.grad(ty.sum(), (tw,))
+    _check(np.asarray(y), ty.detach().numpy(), RTOL, ATOL, "forward")
+    _check(np.asarray(g), tg.numpy(), GRAD_RTOL, GRAD_ATOL, "weight grad")
+
+
 def test_lowering_selection():
     one2, one3 = (1, 1), (1, 1, 1)
     z2, z3 = ((0, 0),) * 2, ((0, 0),) * 3
-    assert C._cpu_lowering((64, 32, 26, 26), (64, 32, 3, 3), 4, one2, z2, one2, 1) == "padcrop"
+    assert C._cpu_lowering((64, 32, 26, 26), (64, 32, 3, 3), 4, one2, z2, one2, 1) == "native"
     assert C._cpu_lowering((64, 32, 26, 26), (64, 32, 3, 3), 4, one2, ((1, 1),) * 2, one2, 1) == "native"
     assert C._cpu_lowering((64, 32, 26, 26), (64, 16, 3, 3), 4, one2, z2, one2, 2) == "native"
     assert C._cpu_lowering((2, 8, 16, 16, 16), (16, 8, 3, 3, 3), 4, one3, z3, one3, 1) == "matmul"

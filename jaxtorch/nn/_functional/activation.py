@@ -10,6 +10,7 @@ import jax.numpy as jnp
 from jax import lax
 from jax.scipy import special as jsp
 
+from ..._ops import _threefry
 from ..._ops._checks import wrap_dim
 from ..._ops._dispatch import apply
 from ..._ops._promote import dtype_np, to_float_np
@@ -68,7 +69,7 @@ def _prelu(x, w):
 
 
 def _rrelu_train(key, x, lower, upper):
-    slope = jax.random.uniform(key, x.shape, x.dtype) * (upper - lower) + lower
+    slope = _threefry.uniform(key, x.shape, x.dtype) * (upper - lower) + lower
     return jnp.where(x >= 0, x, x * lax.stop_gradient(slope))
 
 

@@ -15,6 +15,7 @@ import warnings
 import jax
 import jax.numpy as jnp
 
+from ..._ops import _threefry
 from ..._ops._dispatch import apply
 from ..._dtype import bool_ as _bool
 from ..._tensor import Tensor
@@ -25,7 +26,7 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
 
 def _keep_scaled(key, *, shape, dtype, p):
-    keep = jax.random.uniform(key, shape, jnp.float32) >= p
+    keep = _threefry.uniform(key, shape, jnp.float32) >= p
     return keep.astype(dtype) * (1.0 / (1.0 - p)) if p < 1 else jnp.zeros(shape, dtype)
 
 

@@ -33,15 +33,11 @@ def _conv_native(x, w, stride, padding, dilation, groups):
 
 
 # ----------------------------------------------------------------------------- CPU lowerings
-# XLA:CPU hands convolutions to YNNPACK, whose speed depends on the case far more than the FLOP count
-# says (docs/performance.md, "CPU convolution and pooling lowerings", has the measurements):
-# - 3-D convolutions, above all their weight gradient, run far below matmul speed. They run as channels-
-#   last patches (strided slices, never gathers) times the weight matrix: 1.7-2x fwd+bwd, up to 5x for
-#   forward + weight gradient. For 1-D/2-D the patches cost as much to build as the matmul saves, so
-#   those stay native.
-# - some unpadded stride-1 2-D convolutions (the MNIST CNN's 32->64 3x3 on 26x26) run 2x slower, weight
-#   gradient included, than the same convolution padded by one on the high side and cropped, which
-#   costs a few percent more FLOPs; it was never slower at the other shapes measured.
+# 3-D convolutions, above all their weight gradient, run far below matmul speed on XLA:CPU. They run as
+# channels-last patches (strided slices, never gathers) times the weight matrix: 1.7-2x fwd+bwd, up to
+# 5x for forward + weight gradient. For 1-D/2-D the patches cost as much to build as the matmul saves,
+# so those stay native (XLA's own convolution; jaxtorch keeps them off YNNPACK, see jaxtorch/_xla.py).
+# docs/performance.md, "CPU convolution and pooling lowerings", has the measurements.
 _PATCH_BYTES_MAX = 1 << 28  # larger patch matrices fall back to the native convolution
 _FORCE_MATMUL = False  # profiling/tests: use the matmul lowering wherever it applies (groups == 1)
 
@@ -103,7 +99,7 @@ def _conv_cpu_jvp(stride, padding, dilation, primals, tangents):
 
 
 def _cpu_lowering(x_shape, w_shape, itemsize, stride, padding, dilation, groups) -> str:
-    """Which lowering to use: 'native', 'matmul' (patches @ weights) or 'padcrop' (see the note above)."""
+    """Which lowering to use: 'native' or 'matmul' (patches @ weights; see the note above)."""
     nd = len(w_shape) - 2
     if groups != 1 or jax.default_backend() != "cpu":
         return "native"
@@ -112,8 +108,6 @@ def _cpu_lowering(x_shape, w_shape, itemsize, stride, padding, dilation, groups)
                 for d in range(nd)]
         patch_bytes = itemsize * x_shape[0] * math.prod(outs) * math.prod(w_shape[1:])
         return "matmul" if patch_bytes <= _PATCH_BYTES_MAX else "native"
-    if nd == 2 and all(p == (0, 0) for p in padding) and all(s == 1 for s in stride):
-        return "padcrop"
     return "native"
 
 
@@ -124,8 +118,6 @@ def _conv_impl(x, w, b, *, stride, padding, dilation, groups, unbatched):
     how = _cpu_lowering(x.shape, w.shape, x.dtype.itemsize, stride, padding, dilation, groups)
     if how == "matmul":
         y = _conv_cpu(x, w, stride, padding, dilation)
-    elif how == "padcrop":
-        y = _conv_native(x, w, stride, ((0, 1),) * nd, dilation, groups)[..., :-1, :-1]
     else:
         y = _conv_native(x, w, stride, padding, dilation, groups)
     if b is not None:

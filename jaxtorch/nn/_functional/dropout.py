@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import warnings
 
-import jax
 import jax.numpy as jnp
 
+from ..._ops import _threefry
 from ...random import draw
 from ..._tensor import Tensor
 
@@ -18,7 +18,7 @@ _ALPHA = 1.7580993408473766  # -SELU's negative saturation value: scale * alpha
 def _keep_mask(key, x, p, feature_dims):
     # feature_dims: number of leading dims that get independent draws (the rest share one draw)
     shape = x.shape if feature_dims is None else x.shape[:feature_dims] + (1,) * (x.ndim - feature_dims)
-    u = jax.random.uniform(key, shape, jnp.float32 if x.dtype != jnp.float64 else jnp.float64)
+    u = _threefry.uniform(key, shape, jnp.float32 if x.dtype != jnp.float64 else jnp.float64)
     return (u >= p).astype(x.dtype)
 
 

@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from ..._ops import _threefry
 from ..._ops._dispatch import apply
 from ..._tensor import Tensor
 from ...random import draw
@@ -117,7 +118,7 @@ def _cell(x, h, c, w_ih, w_hh, b_ih, b_hh, *, mode):
 
 
 def _keep_mask(key, *, shape, dtype, p):
-    keep = jax.random.uniform(key, shape, jnp.float32) >= p
+    keep = _threefry.uniform(key, shape, jnp.float32) >= p
     return keep.astype(dtype) * (1.0 / (1.0 - p)) if p < 1 else jnp.zeros(shape, dtype)
 
 
