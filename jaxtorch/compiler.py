@@ -38,7 +38,8 @@ import jax
 import jax.extend
 import numpy as np
 
-from . import _trace_state, _xla
+from . import _autocast, _trace_state, _xla
+from .autograd.grad_mode import state as _grad_state
 from ._errors import GraphBreak
 from ._tensor import Tensor
 
@@ -209,17 +210,22 @@ _MISSING = object()
 # argument handling
 
 
-def _arg_sig(x):
+def _sig_leaves(x, leaves):
+    """The cache-key signature of arguments x (tensor shapes, dtypes and requires_grad; Python values
+    themselves, as they are constants of the program, as in jax.jit), appending the dynamic leaves
+    `_flatten_args` pulls out (tensor payloads, arrays)."""
     if isinstance(x, Tensor):
         d = x._value()
-        return (d.shape, d.dtype, x._requires_grad)  # dtype objects hash fast; their str() does not
+        leaves.append(d)
+        return (d.shape, d.dtype, x._requires_grad)
     if isinstance(x, bool) or x is None or isinstance(x, (int, float, str, bytes)):
-        return (type(x), x)  # Python numbers are constants of the program (as in jax.jit)
+        return (type(x), x)
     if isinstance(x, (list, tuple)):
-        return (type(x),) + tuple(_arg_sig(v) for v in x)
+        return (type(x),) + tuple([_sig_leaves(v, leaves) for v in x])
     if isinstance(x, dict):
-        return ("dict",) + tuple((k, _arg_sig(v)) for k, v in x.items())
+        return ("dict",) + tuple([(k, _sig_leaves(v, leaves)) for k, v in x.items()])
     if isinstance(x, (np.ndarray, jax.Array)):
+        leaves.append(x)
         return ("A", x.shape, x.dtype)
     return ("id", id(x))
 
@@ -513,6 +519,10 @@ class _Program:
         leaves: list = []
         _flatten_args(args, leaves)
         _flatten_args(kwargs, leaves)
+        return self.run(leaves)
+
+    def run(self, leaves):
+        """One call with the arguments' dynamic leaves (tensor payloads, arrays)."""
         lifted = self.lifted
         # lifted state tensors are bases (views are never lifted), so _data is current
         if self.multiprocess:
@@ -530,29 +540,15 @@ class _Program:
                 t._version_box = [1, 0]
             else:
                 box[0] += 1
-        escaped = []
-        for v, (_, cls) in zip(esc_vals, plan["esc_meta"]):
-            escaped.append(Tensor._make(v) if cls is Tensor else _as_type(cls, v))
-
-        def value(carried):
-            kind = carried[0]
-            if kind == "esc":
-                return escaped[carried[1]]
-            if kind == "dict":
-                d = carried[1]()
-                d.update((k, value(v)) for k, v in carried[2])
-                return d
-            if kind == "list":
-                return [value(v) for v in carried[1]]
-            return carried[1]
-
+        make = Tensor._make
+        escaped = [make(v) if cls is Tensor else _as_type(cls, v) for v, (_, cls) in zip(esc_vals, plan["esc_meta"])]
         for k, name, carried in plan["attr_plan"]:
-            lifted[k].__dict__[name] = value(carried)
+            lifted[k].__dict__[name] = escaped[carried[1]] if carried[0] == "esc" else _carried_value(carried, escaped)
         for c, key, carried in plan["obj_plan"]:
             if carried[0] == "del":
                 c.pop(key, None)
             else:
-                c[key] = value(carried)
+                c[key] = _carried_value(carried, escaped)
         for k, j in plan["rebinds"]:
             lifted[k] = escaped[j]
         _STATS["compiled_calls"] += 1
@@ -582,6 +578,20 @@ class _Program:
             rows = jax.numpy.concatenate([sh.data for sh in shards]) if len(shards) > 1 else shards[0].data
             out.append(_gather_replicas(rows))
         return out
+
+
+def _carried_value(carried, escaped):
+    """The value a traced write left, rebuilt from this call's escaped tensors."""
+    kind = carried[0]
+    if kind == "esc":
+        return escaped[carried[1]]
+    if kind == "dict":
+        d = carried[1]()
+        d.update((k, _carried_value(v, escaped)) for k, v in carried[2])
+        return d
+    if kind == "list":
+        return [_carried_value(v, escaped) for v in carried[1]]
+    return carried[1]
 
 
 def _global_aval(a, mesh, sharded=False):
@@ -681,14 +691,16 @@ class CompiledFunction:
         return functools.partial(self.__call__, obj)
 
     def _guard(self):
-        from .autograd import grad_mode
-        from . import _autocast  # a program traced under autocast holds its casts: key on the state
-
-        return (grad_mode.state.enabled, _autocast.guard()) + tuple(m.training for m in self.seen.modules)
+        # a program traced under autocast holds its casts: key on the state too
+        return (_grad_state.enabled, _autocast.guard()) + tuple([m.training for m in self.seen.modules])
 
     def _key(self, args, kwargs):
-        grads = tuple(id(t._grad) for t in self.grad_deps) if self.grad_deps else ()
-        return (_arg_sig(args), _arg_sig(kwargs), self._guard(), grads)
+        """The program cache key; `__call__` computes the same key inline (with the arguments' leaves)."""
+        sig = _sig_leaves(args, [])
+        if kwargs:
+            sig = (sig, _sig_leaves(kwargs, []))
+        grads = tuple([id(t._grad) for t in self.grad_deps]) if self.grad_deps else ()
+        return (sig, self._guard(), grads)
 
     def __call__(self, *args, **kwargs):
         if self.eager_only or _trace_state.observer is not None:
@@ -697,7 +709,12 @@ class CompiledFunction:
             return self._first_call(args, kwargs)
         for o in self.seen.presync:  # hyper-parameters set in Python since the last call
             o._compile_presync()
-        prog = self.programs.get(self._key(args, kwargs))
+        leaves: list = []
+        sig = _sig_leaves(args, leaves)
+        if kwargs:
+            sig = (sig, _sig_leaves(kwargs, leaves))
+        grads = tuple([id(t._grad) for t in self.grad_deps]) if self.grad_deps else ()
+        prog = self.programs.get((sig, self._guard(), grads))
         if prog is None:
             prog = self._build(self.seen, args, kwargs)
             if prog is None:
@@ -705,7 +722,7 @@ class CompiledFunction:
                 return self.fn(*args, **kwargs)
             self._remember(prog, args, kwargs)
         with _lock:
-            return prog(args, kwargs)
+            return prog.run(leaves)
 
     def _remember(self, prog, args, kwargs):
         """Cache a program unless it is good for one call only (it created new state slots)."""

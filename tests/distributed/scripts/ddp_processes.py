@@ -3,6 +3,7 @@ rank's half of the data, both ranks hold the same parameters, equal to one proce
 (per-step mean over the global batch = the mean of the two ranks' mean gradients). Prints a JSON line."""
 
 import json
+import os
 
 import numpy as np
 
@@ -44,6 +45,8 @@ flat = np.concatenate([p.detach().numpy().ravel() for p in model.parameters()])
 ref_flat = np.concatenate([p.detach().numpy().ravel() for p in ref.parameters()])
 gathered = [torch.zeros(flat.shape[0]) for _ in range(world)]
 dist.all_gather(gathered, torch.tensor(flat))
-print(json.dumps({"rank": rank, "identical_across_ranks": bool(all(np.array_equal(g.numpy(), flat) for g in gathered)),
-                  "max_diff_vs_single_process": float(np.abs(flat - ref_flat).max())}), flush=True)
+# one write per line: the two ranks share the launcher's stdout, and print() may write the text and
+# its newline separately, letting the other rank's line land in between
+os.write(1, (json.dumps({"rank": rank, "identical_across_ranks": bool(all(np.array_equal(g.numpy(), flat) for g in gathered)),
+                  "max_diff_vs_single_process": float(np.abs(flat - ref_flat).max())}) + "\n").encode())
 dist.destroy_process_group()

@@ -77,8 +77,10 @@ for k, v in jmodel.state_dict().items():
 flat = np.concatenate([p.detach().numpy().ravel() for p in jmodel.parameters()])
 gathered = [jaxtorch.zeros(flat.shape[0]) for _ in range(world)]
 dist.all_gather(gathered, jaxtorch.tensor(flat))
-print(json.dumps({"rank": rank, "opt": OPT, "loss_rel_diff": loss_diff, "state_mismatch": mismatch,
+# one write per line: the two ranks share the launcher's stdout, and print() may write the text and
+# its newline separately, letting the other rank's line land in between
+os.write(1, (json.dumps({"rank": rank, "opt": OPT, "loss_rel_diff": loss_diff, "state_mismatch": mismatch,
                   "identical_across_ranks": bool(all(np.array_equal(g.numpy(), flat) for g in gathered)),
-                  "stats": jaxtorch.compiler.stats()}), flush=True)
+                  "stats": jaxtorch.compiler.stats()}) + "\n").encode())
 torch.distributed.destroy_process_group()
 dist.destroy_process_group()
