@@ -47,6 +47,7 @@ gathered = [torch.zeros(flat.shape[0]) for _ in range(world)]
 dist.all_gather(gathered, torch.tensor(flat))
 # one write per line: the two ranks share the launcher's stdout, and print() may write the text and
 # its newline separately, letting the other rank's line land in between
-os.write(1, (json.dumps({"rank": rank, "identical_across_ranks": bool(all(np.array_equal(g.numpy(), flat) for g in gathered)),
-                  "max_diff_vs_single_process": float(np.abs(flat - ref_flat).max())}) + "\n").encode())
+same = bool(all(np.array_equal(g.numpy(), flat) for g in gathered))
+os.write(1, (json.dumps({"rank": rank, "identical_across_ranks": same,
+                         "max_diff_vs_single_process": float(np.abs(flat - ref_flat).max())}) + "\n").encode())
 dist.destroy_process_group()
