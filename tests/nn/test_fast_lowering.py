@@ -168,6 +168,19 @@ def test_convolutions_compile_off_ynnpack():
     assert "__ynn_fusion" not in text
 
 
+def test_compiler_options_fall_back_and_respect_xla_flags(monkeypatch):
+    """An XLA that rejects the option keeps its defaults; a user's own XLA_FLAGS choice is left alone."""
+    from jaxtorch import _xla
+
+    monkeypatch.setattr(_xla, "_CPU_OPTIONS", {"xla_cpu_experimental_ynn_fusion_type": "NOT_A_FUSION_TYPE"})
+    assert _xla._choose() == {}
+    monkeypatch.undo()
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_experimental_ynn_fusion_type=")
+    assert _xla._choose() == {}
+    monkeypatch.delenv("XLA_FLAGS")
+    assert _xla._choose() == _xla._CPU_OPTIONS
+
+
 def test_ops_on_constants_inside_user_jit():
     """An op whose inputs are all concrete, run inside a user's jax.jit, is traced into that program
     (JAX refuses compiler options on a nested jit), forward and backward."""
