@@ -11,9 +11,12 @@ How a compiled function runs (shared/DESIGN.md §5):
    tracing never changes user state.
 2. The state is guessed before the first trace from what the function can reach (modules,
    optimizers, generators and tensors in its arguments, closure and globals). A pre-existing tensor
-   read during a trace that was not lifted triggers one more trace with it lifted; state an
-   optimizer would create on its first step is created up front (`Optimizer._compile_prepare`) and
-   the function traced again, so the first program is the one every later call uses.
+   read during a trace that was not lifted triggers one more trace with it lifted. The state a
+   reachable optimizer would create on its first step is created before the first trace
+   (`_precreate_state`, via `Optimizer._compile_prepare`), so the first program, from one trace, is the
+   one every later call uses; what the step did not update is removed again and the function traced
+   once more. Other state a trace creates (a GradScaler's scale) is created the same way afterwards,
+   and the function traced again.
 3. The jaxpr is compiled once with the state it writes donated (a step does not hold two copies of
    it). Each call flattens the state list, calls the executable, and writes back only what the trace
    wrote.
