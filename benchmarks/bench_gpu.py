@@ -13,6 +13,8 @@ OOM, a compile error or a hang costs only that variant):
   torch-compile  real torch, `torch.compile(train_step)` (failures are reported, not fatal)
   torch-eager    real torch, eager
   jt-eager       jaxtorch eager (not in the default list: slow on a 12-layer model, one dispatch per op)
+  jt-compile-cudnn  jt-compile with `torch.backends.cuda.enable_cudnn_sdp(True)`: attention as cuDNN's
+                 fused kernel (bf16 only; not in the default list until it has been measured)
 Precisions: fp32 (TF32 allowed in both libraries, set as a user would: `torch.backends.cuda.matmul.allow_tf32
 = True` and `torch.backends.cudnn.allow_tf32 = True`; jaxtorch maps the first onto JAX's default matmul
 precision 'high', which is TF32 on NVIDIA GPUs and also governs convolutions) and bf16
@@ -57,7 +59,7 @@ import numpy as np
 MODELS = ("gpt", "resnet")
 PRECISIONS = ("bf16", "fp32")
 VARIANTS = ("jt-compile", "torch-compile", "torch-eager")
-ALL_VARIANTS = VARIANTS + ("jt-eager",)
+ALL_VARIANTS = VARIANTS + ("jt-eager", "jt-compile-cudnn")
 
 FULL = {"gpt": {"L": 12, "d": 768, "H": 12, "T": 512, "B": 16, "V": 8192},
         "resnet": {"layers": (2, 2, 2, 2), "width": 64, "res": 224, "B": 128, "classes": 1000}}
@@ -240,6 +242,8 @@ def run_worker(a) -> dict:
     # TF32 as a user turns it on; jaxtorch maps matmul.allow_tf32 to JAX's matmul precision ('high')
     lib.backends.cuda.matmul.allow_tf32 = True
     lib.backends.cudnn.allow_tf32 = True
+    if a.variant == "jt-compile-cudnn":
+        lib.backends.cuda.enable_cudnn_sdp(True)
     res["float32_matmul_precision"] = lib.get_float32_matmul_precision()
 
     lib.manual_seed(0)
@@ -281,7 +285,7 @@ def run_worker(a) -> dict:
             lib.cuda.synchronize()
         return float(loss)
 
-    compiled = a.variant.endswith("compile")
+    compiled = "compile" in a.variant
     step = lib.compile(train_step) if compiled else train_step
     res["setup_s"] = time.perf_counter() - t_start
 
@@ -309,7 +313,7 @@ def run_worker(a) -> dict:
     res.update(steps=n, timed_s=dt, steps_per_s=n / dt)
     if cuda:
         res["peak_mem_gb"] = lib.cuda.max_memory_allocated(device) / 2 ** 30
-    if a.variant == "jt-compile":
+    if a.variant.startswith("jt-compile"):
         res["compile_stats"] = {k: v for k, v in lib.compiler.stats().items() if isinstance(v, (int, float, str))}
     return res
 
@@ -443,7 +447,9 @@ def main() -> int:
     gpu_name = detect_gpu_name() if args.device.startswith("cuda") else None
     t_start = time.perf_counter()
     # bf16 first (the MFU target is a bf16 one), both models before fp32, so a short budget drops fp32 first
-    plan = [(m, p, v) for p in precisions for m in models for v in variants]
+    # the cuDNN attention variant differs from jt-compile only where attention runs in half precision
+    plan = [(m, p, v) for p in precisions for m in models for v in variants
+            if v != "jt-compile-cudnn" or (m == "gpt" and p == "bf16")]
     print(f"bench_gpu: {len(plan)} variants, device {args.device} ({gpu_name or 'name unknown'}), "
           f"budget {budget:.0f} s, {'tiny' if args.tiny else 'full'} shapes", flush=True)
     rows: list = []
@@ -532,10 +538,11 @@ def print_summary(out: dict, models: list, precisions: list, cfgs: dict) -> None
     ratios = []
     for m in models:
         for p in precisions:
-            for other in ("torch-compile", "torch-eager"):
-                a, b = by.get((m, p, "jt-compile")), by.get((m, p, other))
-                if a and b:
-                    ratios.append(f"{m} {p}: jt-compile / {other} = {a['steps_per_s'] / b['steps_per_s']:.2f}")
+            for mine in ("jt-compile", "jt-compile-cudnn"):
+                for other in ("torch-compile", "torch-eager"):
+                    a, b = by.get((m, p, mine)), by.get((m, p, other))
+                    if a and b:
+                        ratios.append(f"{m} {p}: {mine} / {other} = {a['steps_per_s'] / b['steps_per_s']:.2f}")
     if ratios:
         print()
         print("throughput ratios (>1: jaxtorch compiled is faster)")

@@ -1,11 +1,55 @@
-"""torch.backends.cuda: `matmul.allow_tf32` (tied to the float32 matmul precision, as in torch) and flags that
-are accepted but have no effect on XLA (`matmul.allow_fp16/bf16_reduced_precision_reduction`)."""
+"""torch.backends.cuda: `matmul.allow_tf32` (tied to the float32 matmul precision, as in torch), the
+scaled-dot-product-attention backend switches, and flags that are accepted but have no effect on XLA
+(`matmul.allow_fp16/bf16_reduced_precision_reduction`).
+
+SDPA backends: `enable_cudnn_sdp(True)` lets `F.scaled_dot_product_attention` run as cuDNN's fused
+attention on an NVIDIA GPU (`jax.nn.dot_product_attention(implementation="cudnn")`) for the cases cuDNN
+takes (float16/bfloat16, no explicit mask, no dropout, head dim a multiple of 8 up to 128). It is OFF
+by default in jaxtorch (torch's default is on) until it has been measured and checked on a GPU; the
+flash / memory-efficient / math switches are recorded and reported but choose nothing: XLA's own
+lowering is the "math" path.
+"""
 
 from __future__ import annotations
 
 from .. import _shim
 
-__all__ = ["is_built", "matmul"]
+__all__ = ["is_built", "matmul", "enable_cudnn_sdp", "cudnn_sdp_enabled", "enable_flash_sdp", "flash_sdp_enabled",
+           "enable_mem_efficient_sdp", "mem_efficient_sdp_enabled", "enable_math_sdp", "math_sdp_enabled"]
+
+_sdp = {"cudnn": False, "flash": True, "mem_efficient": True, "math": True}
+
+
+def enable_cudnn_sdp(enabled: bool) -> None:
+    _sdp["cudnn"] = bool(enabled)
+
+
+def cudnn_sdp_enabled() -> bool:
+    return _sdp["cudnn"]
+
+
+def enable_flash_sdp(enabled: bool) -> None:
+    _sdp["flash"] = bool(enabled)
+
+
+def flash_sdp_enabled() -> bool:
+    return _sdp["flash"]
+
+
+def enable_mem_efficient_sdp(enabled: bool) -> None:
+    _sdp["mem_efficient"] = bool(enabled)
+
+
+def mem_efficient_sdp_enabled() -> bool:
+    return _sdp["mem_efficient"]
+
+
+def enable_math_sdp(enabled: bool) -> None:
+    _sdp["math"] = bool(enabled)
+
+
+def math_sdp_enabled() -> bool:
+    return _sdp["math"]
 
 
 def is_built() -> bool:

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 
 from ..._ops import _threefry
 from ..._ops._dispatch import apply
+from ... import _dtype as _dt
 from ..._dtype import bool_ as _bool
 from ..._tensor import Tensor
 from ...random import draw
@@ -54,7 +55,34 @@ def _as_additive(mask, dtype, masked_value_is_true: bool):
     return mask.astype(dtype)
 
 
-def _sdpa_impl(q, k, v, mask, keep, *, scale, causal, gqa):
+def _fused_impl(query, key, mask, dropout_p: float, causal: bool) -> str | None:
+    """'cudnn' when scaled_dot_product_attention may run as cuDNN's fused attention (see
+    jaxtorch/backends/cuda.py: opt-in, NVIDIA GPU, half precision, no explicit mask, no dropout, 4-D
+    (batch, heads, seq, head_dim) with head_dim a multiple of 8 up to 128, equal lengths when causal);
+    None for XLA's own lowering."""
+    from ...backends import cuda as _cuda
+
+    if not _cuda.cudnn_sdp_enabled() or mask is not None or dropout_p > 0 or query.dim() != 4 or key.dim() != 4:
+        return None
+    if query.dtype not in (_dt.float16, _dt.bfloat16) or jax.default_backend() != "gpu":
+        return None
+    e, L, S = query.shape[-1], query.shape[-2], key.shape[-2]
+    if e % 8 or e > 128 or (causal and L != S):
+        return None
+    return "cudnn"
+
+
+def _sdpa_fused(q, k, v, *, scale, causal, implementation):
+    # jax.nn.dot_product_attention takes (batch, seq, heads, head_dim) and repeats grouped k/v heads itself
+    t = lambda a: jnp.swapaxes(a, -2, -3)  # noqa: E731
+    out = jax.nn.dot_product_attention(t(q), t(k), t(v), scale=scale, is_causal=causal,
+                                       implementation=implementation)
+    return t(out)
+
+
+def _sdpa_impl(q, k, v, mask, keep, *, scale, causal, gqa, fused=None):
+    if fused is not None:
+        return _sdpa_fused(q, k, v, scale=scale, causal=causal, implementation=fused)
     if gqa and k.shape[-3] != q.shape[-3]:
         rep = q.shape[-3] // k.shape[-3]
         k = jnp.repeat(k, rep, axis=-3)
@@ -94,8 +122,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     if dropout_p > 0:
         batch = tuple(jnp.broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2])))
         keep = _dropout_mask(batch + (query.shape[-2], key.shape[-2]), query._value().dtype, dropout_p)
-    return apply(_sdpa_impl, (query, key, value, attn_mask, keep),
-                 (("scale", s), ("causal", bool(is_causal)), ("gqa", bool(enable_gqa))), "scaled_dot_product_attention")
+    static = (("scale", s), ("causal", bool(is_causal)), ("gqa", bool(enable_gqa)))
+    fused = _fused_impl(query, key, attn_mask, dropout_p, bool(is_causal))
+    if fused is not None and (enable_gqa or key.shape[-3] == query.shape[-3]):
+        static += (("fused", fused),)
+    return apply(_sdpa_impl, (query, key, value, attn_mask, keep), static, "scaled_dot_product_attention")
 
 
 def _mha_impl(query, key, value, w_in, w_q, w_k, w_v, b_in, bias_k, bias_v, w_out, b_out, attn_mask, kpm, keep, *,
