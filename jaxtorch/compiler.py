@@ -746,11 +746,13 @@ class CompiledFunction:
         guessed = _guess_state(self.fn, args, kwargs, optimizers)
         seen.precreated = _precreate_state(optimizers)
         seen.state = [weakref.ref(t) for t in _union(guessed, [t for _, _, ts in seen.precreated for t in ts])]
-        prog = self._build(seen, args, kwargs)
+        try:
+            prog = self._build(seen, args, kwargs)
+        except BaseException:  # e.g. fullgraph=True: leave the optimizers as they were
+            _drop_precreated(seen)
+            raise
         if prog is None:
-            for opt, p, _ in seen.precreated:  # running eagerly: its first step makes the state it needs
-                opt.state.pop(p, None)
-            seen.precreated = []
+            _drop_precreated(seen)  # running eagerly: its first step makes the state it needs
             _STATS["eager_calls"] += 1
             return self.fn(*args, **kwargs)
         info = prog.trace_info
@@ -928,6 +930,12 @@ def _precreate_state(optimizers) -> list:
             else:
                 opt.state.pop(p, None)
     return out
+
+
+def _drop_precreated(entry) -> None:
+    for opt, p, _ in entry.precreated:
+        opt.state.pop(p, None)
+    entry.precreated = []
 
 
 def _drop_unused_precreated(entry, lifted, written) -> set:

@@ -206,3 +206,34 @@ def test_function_that_does_not_step_leaves_optimizer_state_empty():
     out = torch.compile(predict)(x)
     np.testing.assert_allclose(out.detach().numpy(), m(x).detach().numpy(), rtol=1e-6)
     assert not any(opt.state.get(p) for p in m.parameters())
+
+
+@pytest.mark.parametrize("fullgraph", [False, True])
+def test_graph_break_leaves_no_state_made_up_front(fullgraph):
+    """A step that cannot be traced runs eagerly (or raises with fullgraph=True); either way the optimizer
+    holds only what eager execution made, nothing from the attempt to compile."""
+    m = _model()
+    opt = torch.optim.Adam(m.parameters(), lr=0.05)
+    frozen = nn.Linear(2, 2)
+    opt.add_param_group({"params": frozen.parameters()})  # never gets a gradient
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = ((m(x) - y) ** 2).mean()
+        if loss.item() > 1e9:  # a data-dependent branch: not traceable
+            return loss
+        loss.backward()
+        opt.step()
+        return loss
+
+    x, y = _data(1)[0]
+    f = torch.compile(step, fullgraph=fullgraph)
+    if fullgraph:
+        with pytest.raises(RuntimeError, match="fullgraph"):
+            f(x, y)
+        assert not any(opt.state.get(p) for p in [*m.parameters(), *frozen.parameters()])
+    else:
+        with pytest.warns(UserWarning):
+            f(x, y)
+        assert all(opt.state.get(p) for p in m.parameters())
+        assert not any(opt.state.get(p) for p in frozen.parameters())
