@@ -55,7 +55,7 @@ def _setup(name: str, batch: int, ddp: bool):
     import numpy as np
 
     import jaxtorch as torch
-    from bench_train import GPT_T, GPT_V, define_models
+    from bench_train import GPT_T, GPT_V, define_models, lm_loss, make_train_step
 
     F = torch.nn.functional
     torch.manual_seed(0)
@@ -72,17 +72,8 @@ def _setup(name: str, batch: int, ddp: bool):
         opt = torch.optim.AdamW(net.parameters(), lr=3e-4)
         x = rng.integers(0, GPT_V, (batch, GPT_T)).astype(np.int64)
         y = rng.integers(0, GPT_V, (batch, GPT_T)).astype(np.int64)
-
-        def loss_fn(logits, targets):
-            return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
-
-    def train_step(x, y):
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss.detach()
-
+        loss_fn = lm_loss(F)
+    train_step = make_train_step(model, opt, loss_fn)
     return train_step, list(net.parameters()), (torch.from_numpy(x), torch.from_numpy(y))
 
 

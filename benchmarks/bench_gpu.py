@@ -254,10 +254,10 @@ def run_worker(a) -> dict:
     x, y = (lib.from_numpy(v).to(device) for v in make_batch(a.model, cfg))
     F = lib.nn.functional
     if a.model == "gpt":
-        opt = lib.optim.AdamW(model.parameters(), lr=3e-4)
+        from bench_train import lm_loss
 
-        def loss_fn(logits, targets):
-            return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+        opt = lib.optim.AdamW(model.parameters(), lr=3e-4)
+        loss_fn = lm_loss(F)
     else:
         opt = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         loss_fn = F.cross_entropy

@@ -151,9 +151,21 @@ def torch_api_setup(lib, name, data):
         loss_fn = F.nll_loss
     else:
         opt = lib.optim.AdamW(model.parameters(), lr=3e-4)
+        loss_fn = lm_loss(F)
+    return model, opt, make_train_step(model, opt, loss_fn), (x, y)
 
-        def loss_fn(logits, targets):
-            return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+
+def lm_loss(F):
+    """Cross-entropy over every position of (batch, T, vocab) logits (the GPT's loss)."""
+
+    def loss_fn(logits, targets):
+        return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+
+    return loss_fn
+
+
+def make_train_step(model, opt, loss_fn):
+    """The step every benchmark times: zero_grad, forward + loss, backward, optimizer step."""
 
     def train_step(x, y):
         opt.zero_grad()
@@ -162,7 +174,7 @@ def torch_api_setup(lib, name, data):
         opt.step()
         return loss.detach()
 
-    return model, opt, train_step, (x, y)
+    return train_step
 
 
 def make_data(name):

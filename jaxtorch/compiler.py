@@ -697,11 +697,13 @@ class CompiledFunction:
         # a program traced under autocast holds its casts: key on the state too
         return (_grad_state.enabled, _autocast.guard()) + tuple([m.training for m in self.seen.modules])
 
-    def _key(self, args, kwargs):
-        """The program cache key; `__call__` computes the same key inline (with the arguments' leaves)."""
-        sig = _sig_leaves(args, [])
+    def _key(self, args, kwargs, leaves: list | None = None):
+        """The program cache key (argument signature, guard, identity of the grads the step reads); the
+        arguments' dynamic leaves are appended to `leaves` on the way."""
+        leaves = [] if leaves is None else leaves
+        sig = _sig_leaves(args, leaves)
         if kwargs:
-            sig = (sig, _sig_leaves(kwargs, []))
+            sig = (sig, _sig_leaves(kwargs, leaves))
         grads = tuple([id(t._grad) for t in self.grad_deps]) if self.grad_deps else ()
         return (sig, self._guard(), grads)
 
@@ -713,11 +715,7 @@ class CompiledFunction:
         for o in self.seen.presync:  # hyper-parameters set in Python since the last call
             o._compile_presync()
         leaves: list = []
-        sig = _sig_leaves(args, leaves)
-        if kwargs:
-            sig = (sig, _sig_leaves(kwargs, leaves))
-        grads = tuple([id(t._grad) for t in self.grad_deps]) if self.grad_deps else ()
-        prog = self.programs.get((sig, self._guard(), grads))
+        prog = self.programs.get(self._key(args, kwargs, leaves))
         if prog is None:
             prog = self._build(self.seen, args, kwargs)
             if prog is None:

@@ -20,36 +20,23 @@ __all__ = ["is_built", "matmul", "enable_cudnn_sdp", "cudnn_sdp_enabled", "enabl
 _sdp = {"cudnn": False, "flash": True, "mem_efficient": True, "math": True}
 
 
-def enable_cudnn_sdp(enabled: bool) -> None:
-    _sdp["cudnn"] = bool(enabled)
+def _sdp_switch(name: str):
+    """torch's `enable_<name>_sdp(enabled)` / `<name>_sdp_enabled()` pair over one entry of `_sdp`."""
+
+    def enable(enabled: bool) -> None:
+        _sdp[name] = bool(enabled)
+
+    def enabled() -> bool:
+        return _sdp[name]
+
+    enable.__name__, enabled.__name__ = f"enable_{name}_sdp", f"{name}_sdp_enabled"
+    return enable, enabled
 
 
-def cudnn_sdp_enabled() -> bool:
-    return _sdp["cudnn"]
-
-
-def enable_flash_sdp(enabled: bool) -> None:
-    _sdp["flash"] = bool(enabled)
-
-
-def flash_sdp_enabled() -> bool:
-    return _sdp["flash"]
-
-
-def enable_mem_efficient_sdp(enabled: bool) -> None:
-    _sdp["mem_efficient"] = bool(enabled)
-
-
-def mem_efficient_sdp_enabled() -> bool:
-    return _sdp["mem_efficient"]
-
-
-def enable_math_sdp(enabled: bool) -> None:
-    _sdp["math"] = bool(enabled)
-
-
-def math_sdp_enabled() -> bool:
-    return _sdp["math"]
+enable_cudnn_sdp, cudnn_sdp_enabled = _sdp_switch("cudnn")
+enable_flash_sdp, flash_sdp_enabled = _sdp_switch("flash")
+enable_mem_efficient_sdp, mem_efficient_sdp_enabled = _sdp_switch("mem_efficient")
+enable_math_sdp, math_sdp_enabled = _sdp_switch("math")
 
 
 def is_built() -> bool:

@@ -19,14 +19,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_two_process_ddp_keeps_replicas_identical_and_equals_one_process():
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+def _launch(script, *script_args, timeout: int, **env_extra) -> subprocess.CompletedProcess:
+    """Run `script` in 2 processes under jaxtorch's launcher; it must exit 0."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), **env_extra)
     cmd = [sys.executable, "-m", "jaxtorch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
-           f"--master_port={_free_port()}", str(SCRIPT)]
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
+           f"--master_port={_free_port()}", str(script), *script_args]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return r
+
+
+def _rank_results(r) -> list:
+    """The JSON line each rank printed, one per rank."""
     results = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
     assert sorted(x["rank"] for x in results) == [0, 1], r.stdout
+    return results
+
+
+def test_two_process_ddp_keeps_replicas_identical_and_equals_one_process():
+    results = _rank_results(_launch(SCRIPT, timeout=180))
     for x in results:
         assert x["identical_across_ranks"], x
         # gradients averaged over ranks = the mean over the union of the data, up to float32 rounding
@@ -34,24 +45,16 @@ def test_two_process_ddp_keeps_replicas_identical_and_equals_one_process():
 
 
 def test_ddp_example_runs_with_two_processes():
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    cmd = [sys.executable, "-m", "jaxtorch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
-           f"--master_port={_free_port()}", str(REPO / "examples" / "ddp.py"), "--epochs", "1"]
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    r = _launch(REPO / "examples" / "ddp.py", "--epochs", "1", timeout=240)
     assert r.stdout.count("replicas identical: True") == 2, r.stdout
 
 
 @pytest.mark.parametrize("opt", ["sgd", "adam"])
 def test_two_process_compiled_ddp_equals_torch_ddp(opt):
     # jaxtorch.compile(step) with DDP across 2 processes vs real torch DDP (gloo) run in the same two processes
-    env = dict(os.environ, PYTHONPATH=str(REPO), TORCH_PORT=str(_free_port()))
-    cmd = [sys.executable, "-m", "jaxtorch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
-           f"--master_port={_free_port()}", str(Path(__file__).parent / "scripts" / "ddp_processes_compiled.py"), opt]
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    results = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
-    assert sorted(x["rank"] for x in results) == [0, 1], r.stdout
+    r = _launch(Path(__file__).parent / "scripts" / "ddp_processes_compiled.py", opt, timeout=240,
+                TORCH_PORT=str(_free_port()))
+    results = _rank_results(r)
     for x in results:
         assert x["identical_across_ranks"], x
         assert x["state_mismatch"] == {}, x  # parameters and BatchNorm buffers equal torch's (rtol 1e-5)
