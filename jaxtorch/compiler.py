@@ -694,8 +694,11 @@ class CompiledFunction:
         return functools.partial(self.__call__, obj)
 
     def _guard(self):
-        # a program traced under autocast holds its casts: key on the state too
-        return (_grad_state.enabled, _autocast.guard()) + tuple([m.training for m in self.seen.modules])
+        # a program traced under autocast holds its casts: key on the state too; optimizers' structural
+        # switches (maximize, weight decay on or off, ...) are baked into the traced update
+        seen = self.seen
+        return ((_grad_state.enabled, _autocast.guard()) + tuple([m.training for m in seen.modules])
+                + tuple([o._compile_guard() for o in seen.presync]))
 
     def _key(self, args, kwargs, leaves: list | None = None):
         """The program cache key (argument signature, guard, identity of the grads the step reads); the

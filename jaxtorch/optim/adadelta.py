@@ -7,14 +7,14 @@ from typing import Callable, Iterable
 import optax
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_lr, _step_tensor, _unpack, _zeros_like
+from .optimizer import Optimizer, _check_lr, _decayed, _step_tensor, _unpack, _zeros_like
 
 __all__ = ["Adadelta"]
 
 _EMPTY = optax.EmptyState()
 
 
-def _adadelta_update(*arrays, n, maximize):
+def _adadelta_update(*arrays, n, maximize, decay):
     params, grads, (steps, square_avgs, acc_deltas), (lr, rho, eps, weight_decay) = _unpack(arrays, n, 3)
     out_p, out_step, out_sq, out_acc = [], [], [], []
     for i in range(n):
@@ -22,8 +22,9 @@ def _adadelta_update(*arrays, n, maximize):
         if maximize:
             g = -g
         # optax's e_g / e_x are torch's square_avg / acc_delta, with the same update order and eps placement
-        tx = optax.chain(optax.add_decayed_weights(weight_decay), optax.scale_by_adadelta(rho, eps), optax.scale(-lr))
-        u, (_, st, _) = tx.update(g, (_EMPTY, optax.ScaleByAdaDeltaState(square_avgs[i], acc_deltas[i]), _EMPTY), p)
+        g = _decayed(g, p, weight_decay, decay)
+        tx = optax.chain(optax.scale_by_adadelta(rho, eps), optax.scale(-lr))
+        u, (st, _) = tx.update(g, (optax.ScaleByAdaDeltaState(square_avgs[i], acc_deltas[i]), _EMPTY))
         out_p.append(optax.apply_updates(p, u).astype(p.dtype))
         out_step.append((steps[i] + 1).astype(steps[i].dtype))
         out_sq.append(st.e_g.astype(p.dtype))

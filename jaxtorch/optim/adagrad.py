@@ -2,7 +2,7 @@
 
 optax.scale_by_rss puts eps inside the square root (g * rsqrt(sum + eps)) while torch divides by
 sqrt(sum) + eps, and optax has no lr_decay; the accumulation and the division are written here, the
-weight decay and the scaling are optax's.
+scaling is optax's.
 """
 
 from __future__ import annotations
@@ -13,21 +13,21 @@ import jax.numpy as jnp
 import optax
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_lr, _step_tensor, _unpack, _wide, _zeros_like
+from .optimizer import Optimizer, _check_lr, _decayed, _step_tensor, _unpack, _wide, _zeros_like
 
 __all__ = ["Adagrad"]
 
 _EMPTY = optax.EmptyState()
 
 
-def _adagrad_update(*arrays, n, maximize):
+def _adagrad_update(*arrays, n, maximize, decay):
     params, grads, (steps, sums), (lr, lr_decay, weight_decay, eps) = _unpack(arrays, n, 2)
     out_p, out_step, out_sum = [], [], []
     for i in range(n):
         p, g = params[i], grads[i]
         if maximize:
             g = -g
-        g, _ = optax.add_decayed_weights(weight_decay).update(g, _EMPTY, p)
+        g = _decayed(g, p, weight_decay, decay)
         step = steps[i] + 1
         clr = lr / (1 + _wide(steps[i]) * lr_decay)
         acc = sums[i] + g * g

@@ -11,6 +11,8 @@ from .._tensor import Tensor
 from .optimizer import (
     Optimizer,
     _check_adam_args,
+    _decayed,
+    _decays,
     _step_tensor,
     _unpack,
     _wide,
@@ -22,7 +24,7 @@ __all__ = ["Adam"]
 _EMPTY = optax.EmptyState()
 
 
-def _adam_update(*arrays, n, amsgrad, maximize, decoupled):
+def _adam_update(*arrays, n, amsgrad, maximize, decoupled, decay):
     params, grads, states, (lr, beta1, beta2, eps, weight_decay) = _unpack(arrays, n, 4 if amsgrad else 3)
     out_p, out_step, out_m, out_v, out_vmax = [], [], [], [], []
     for i in range(n):
@@ -30,7 +32,7 @@ def _adam_update(*arrays, n, amsgrad, maximize, decoupled):
         if maximize:
             g = -g
         if not decoupled:  # Adam's weight_decay is L2: added to the gradient
-            g, _ = optax.add_decayed_weights(weight_decay).update(g, _EMPTY, p)
+            g = _decayed(g, p, weight_decay, decay)
         count = step.astype(jnp.int32)
         if amsgrad:
             # torch keeps the running max of the RAW second moment and bias-corrects it afterwards
@@ -50,7 +52,7 @@ def _adam_update(*arrays, n, amsgrad, maximize, decoupled):
             new = new[0]
             out_vmax.append(new.nu_max.astype(p.dtype))
         if decoupled:  # AdamW: p <- p - lr * wd * p, i.e. weight decay added to the update before the lr
-            u, _ = optax.add_decayed_weights(weight_decay).update(u, _EMPTY, p)
+            u = _decayed(u, p, weight_decay, decay)
         u, _ = optax.scale(-lr).update(u, _EMPTY)
         out_p.append(optax.apply_updates(p, u).astype(p.dtype))
         out_step.append((step + 1).astype(step.dtype))
@@ -133,4 +135,5 @@ class Adam(Optimizer):
             ("amsgrad", bool(group["amsgrad"])),
             ("maximize", bool(group["maximize"])),
             ("decoupled", bool(group["decoupled_weight_decay"])),
+            ("decay", _decays(group)),
         )

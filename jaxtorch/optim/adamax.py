@@ -8,21 +8,21 @@ import jax.numpy as jnp
 import optax
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_adam_args, _step_tensor, _unpack, _zeros_like
+from .optimizer import Optimizer, _check_adam_args, _decayed, _step_tensor, _unpack, _zeros_like
 
 __all__ = ["Adamax"]
 
 _EMPTY = optax.EmptyState()
 
 
-def _adamax_update(*arrays, n, maximize):
+def _adamax_update(*arrays, n, maximize, decay):
     params, grads, (steps, exp_avgs, exp_infs), (lr, beta1, beta2, eps, weight_decay) = _unpack(arrays, n, 3)
     out_p, out_step, out_m, out_u = [], [], [], []
     for i in range(n):
         p, g, step = params[i], grads[i], steps[i]
         if maximize:
             g = -g
-        g, _ = optax.add_decayed_weights(weight_decay).update(g, _EMPTY, p)
+        g = _decayed(g, p, weight_decay, decay)
         # optax's infinity moment is max(b2 * u, |g| + eps), torch's exp_inf exactly
         tx = optax.chain(optax.scale_by_adamax(beta1, beta2, eps), optax.scale(-lr))
         u, (new, _) = tx.update(g, (optax.ScaleByAdamState(step.astype(jnp.int32), exp_avgs[i], exp_infs[i]), _EMPTY))

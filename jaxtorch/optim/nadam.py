@@ -16,6 +16,8 @@ from .._tensor import Tensor
 from .optimizer import (
     Optimizer,
     _check_adam_args,
+    _decayed,
+    _decays,
     _scalar_dtype,
     _step_tensor,
     _unpack,
@@ -28,7 +30,7 @@ __all__ = ["NAdam"]
 _EMPTY = optax.EmptyState()
 
 
-def _nadam_update(*arrays, n, maximize, decoupled):
+def _nadam_update(*arrays, n, maximize, decoupled, decay):
     params, grads, (steps, mu_products, exp_avgs, exp_avg_sqs), scalars = _unpack(arrays, n, 4)
     lr, beta1, beta2, eps, weight_decay, momentum_decay = scalars
     out = [[] for _ in range(5)]
@@ -37,10 +39,10 @@ def _nadam_update(*arrays, n, maximize, decoupled):
         if maximize:
             g = -g
         step = _wide(steps[i]) + 1
-        if decoupled:
+        if decoupled and decay:
             p = p * (1 - lr * weight_decay)
-        else:
-            g, _ = optax.add_decayed_weights(weight_decay).update(g, _EMPTY, p)
+        elif decay:
+            g = _decayed(g, p, weight_decay, decay)
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
         mu_product = (mu_products[i] * mu).astype(mu_products[i].dtype)
@@ -113,4 +115,8 @@ class NAdam(Optimizer):
         return ("lr", ("betas", 0), ("betas", 1), "eps", "weight_decay", "momentum_decay")
 
     def _static(self, group: dict) -> tuple:
-        return (("maximize", bool(group["maximize"])), ("decoupled", bool(group["decoupled_weight_decay"])))
+        return (
+            ("maximize", bool(group["maximize"])),
+            ("decoupled", bool(group["decoupled_weight_decay"])),
+            ("decay", _decays(group)),
+        )

@@ -99,6 +99,18 @@ def _unpack(arrays: tuple, n: int, n_state: int):
     return params, grads, states, arrays[(2 + n_state) * n :]
 
 
+def _decays(group: dict) -> bool:
+    """Whether a group applies weight decay: torch skips it when weight_decay == 0 (then it never reads
+    the param, so an inf param stays inf), and so does the update, which is specialised on this switch."""
+    wd = group.get("weight_decay", 0)
+    return isinstance(wd, Tensor) or wd != 0
+
+
+def _decayed(g, p, weight_decay, decay: bool):
+    """torch's L2 weight decay g + weight_decay * p, when the group has any."""
+    return g + weight_decay * p if decay else g
+
+
 def _with_hooks(step: Callable) -> Callable:
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
@@ -444,7 +456,11 @@ class Optimizer:
         raise NotImplementedError
 
     def _static(self, group: dict) -> tuple:
-        return (("maximize", bool(group["maximize"])),)
+        return (("maximize", bool(group.get("maximize", False))), ("decay", _decays(group)))
+
+    def _compile_guard(self) -> tuple:
+        """torch.compile keys its programs on this: each group's structural switches, read in Python."""
+        return tuple([self._static(g) for g in self.param_groups])
 
     def _compile_prepare(self, slots: list) -> list[Tensor] | None:
         """torch.compile: a traced step created these (container, key) slots. Create them now, outside

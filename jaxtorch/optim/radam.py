@@ -11,6 +11,8 @@ from .._tensor import Tensor
 from .optimizer import (
     Optimizer,
     _check_adam_args,
+    _decayed,
+    _decays,
     _step_tensor,
     _unpack,
     _wide,
@@ -22,7 +24,7 @@ __all__ = ["RAdam"]
 _EMPTY = optax.EmptyState()
 
 
-def _radam_update(*arrays, n, maximize, decoupled):
+def _radam_update(*arrays, n, maximize, decoupled, decay):
     params, grads, (steps, exp_avgs, exp_avg_sqs), (lr, beta1, beta2, eps, weight_decay) = _unpack(arrays, n, 3)
     out_p, out_step, out_m, out_v = [], [], [], []
     for i in range(n):
@@ -30,7 +32,7 @@ def _radam_update(*arrays, n, maximize, decoupled):
         if maximize:
             g = -g
         if not decoupled:
-            g, _ = optax.add_decayed_weights(weight_decay).update(g, _EMPTY, p)
+            g = _decayed(g, p, weight_decay, decay)
         # torch's adaptive term is sqrt(bc2) / (sqrt(v) + eps); optax's is 1 / (sqrt(v / bc2) + eps'), the same
         # value when eps' = eps / sqrt(bc2). bc2 = 1 - b2^t is a traced value, so pass that eps.
         eps_scaled = eps / jnp.sqrt(1.0 - beta2 ** (_wide(step) + 1))
@@ -38,7 +40,7 @@ def _radam_update(*arrays, n, maximize, decoupled):
             g, optax.ScaleByAdamState(step.astype(jnp.int32), exp_avgs[i], exp_avg_sqs[i])
         )
         if decoupled:
-            u, _ = optax.add_decayed_weights(weight_decay).update(u, _EMPTY, p)
+            u = _decayed(u, p, weight_decay, decay)
         u, _ = optax.scale(-lr).update(u, _EMPTY)
         out_p.append(optax.apply_updates(p, u).astype(p.dtype))
         out_step.append((step + 1).astype(step.dtype))
@@ -94,4 +96,8 @@ class RAdam(Optimizer):
         return ("lr", ("betas", 0), ("betas", 1), "eps", "weight_decay")
 
     def _static(self, group: dict) -> tuple:
-        return (("maximize", bool(group["maximize"])), ("decoupled", bool(group["decoupled_weight_decay"])))
+        return (
+            ("maximize", bool(group["maximize"])),
+            ("decoupled", bool(group["decoupled_weight_decay"])),
+            ("decay", _decays(group)),
+        )

@@ -7,14 +7,14 @@ from typing import Callable, Iterable
 import optax
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_lr, _step_tensor, _unpack, _zeros_like
+from .optimizer import Optimizer, _check_lr, _decayed, _decays, _step_tensor, _unpack, _zeros_like
 
 __all__ = ["RMSprop"]
 
 _EMPTY = optax.EmptyState()
 
 
-def _rmsprop_update(*arrays, n, centered, has_momentum, maximize):
+def _rmsprop_update(*arrays, n, centered, has_momentum, maximize, decay):
     n_state = 2 + int(has_momentum) + int(centered)
     params, grads, states, (lr, alpha, eps, weight_decay, momentum) = _unpack(arrays, n, n_state)
     steps, square_avgs = states[0], states[1]
@@ -25,7 +25,7 @@ def _rmsprop_update(*arrays, n, centered, has_momentum, maximize):
         p, g = params[i], grads[i]
         if maximize:
             g = -g
-        g, _ = optax.add_decayed_weights(weight_decay).update(g, _EMPTY, p)
+        g = _decayed(g, p, weight_decay, decay)
         # torch adds eps outside the square root, optax's eps_in_sqrt=False
         if centered:
             u, st = optax.scale_by_stddev(alpha, eps, eps_in_sqrt=False).update(
@@ -119,4 +119,5 @@ class RMSprop(Optimizer):
             ("centered", bool(group["centered"])),
             ("has_momentum", group["momentum"] > 0),
             ("maximize", bool(group["maximize"])),
+            ("decay", _decays(group)),
         )

@@ -9,21 +9,21 @@ import optax
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
-from .optimizer import Optimizer, _unpack, _zeros_like
+from .optimizer import Optimizer, _decayed, _decays, _unpack, _zeros_like
 
 _HYPER = ("lr", "momentum", "dampening", "weight_decay")  # passed to the update as tensor cells
 
 __all__ = ["SGD"]
 
 
-def _sgd_update(*arrays, n, has_momentum, nesterov, maximize):
+def _sgd_update(*arrays, n, has_momentum, nesterov, maximize, decay):
     params, grads, states, (lr, momentum, dampening, weight_decay, *first) = _unpack(arrays, n, int(has_momentum))
     new_params, new_bufs = [], []
     for i in range(n):
         p, g = params[i], grads[i]
         if maximize:
             g = -g
-        g, _ = optax.add_decayed_weights(weight_decay).update(g, optax.EmptyState(), p)
+        g = _decayed(g, p, weight_decay, decay)
         if has_momentum:
             # torch starts the buffer AT the first gradient and dampens only later updates:
             # buf_1 = g_1, buf_t = m * buf_{t-1} + (1 - d) * g_t. optax.trace computes buf = g_in + m * buf from a
@@ -102,6 +102,14 @@ class SGD(Optimizer):
             made += self._cells(group, _HYPER)
         return made
 
+    def _static(self, group: dict) -> tuple:
+        return (
+            ("has_momentum", group["momentum"] != 0),
+            ("nesterov", bool(group["nesterov"])),
+            ("maximize", bool(group["maximize"])),
+            ("decay", _decays(group)),
+        )
+
     def step(self, closure: Callable | None = None):
         """One SGD step over every parameter that has a gradient; returns closure()'s loss."""
         loss = None
@@ -127,10 +135,6 @@ class SGD(Optimizer):
                 params,
                 ("momentum_buffer",) if has_momentum else (),
                 scalars,
-                (
-                    ("has_momentum", has_momentum),
-                    ("nesterov", bool(group["nesterov"])),
-                    ("maximize", bool(group["maximize"])),
-                ),
+                self._static(group),
             )
         return loss

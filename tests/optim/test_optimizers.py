@@ -381,3 +381,46 @@ def test_step_runs_under_jit_tracing(name, kw):
     opt2.step()
     for c2, a in zip(cells2, traced):
         np.testing.assert_allclose(np.asarray(a), to_np(c2), rtol=1e-6, atol=1e-7)
+
+
+ALL_NAMES = sorted({n for n, _ in CASES})
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_zero_weight_decay_leaves_the_param_out_of_the_gradient(name):
+    # torch adds weight_decay * param only when weight_decay != 0: an inf entry then stays inf (0 * inf
+    # would make it nan) and the update never reads the param for decay
+    out = []
+    for lib in (torch, jaxtorch):
+        w = lib.nn.Parameter(lib.tensor(np.array([1.0, np.inf, -2.0], np.float32)))
+        opt = getattr(lib.optim, name)([w], lr=0.1, weight_decay=0)
+        for _ in range(2):
+            w.grad = lib.tensor(np.array([0.5, 0.25, -1.0], np.float32))
+            opt.step()
+        out.append(w)
+    assert np.isinf(to_np(out[1])[1])
+    assert_close(out[0], out[1], what=f"{name} param after two steps")
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "Adadelta", "RMSprop"])
+def test_compiled_step_follows_weight_decay_and_maximize_switches(name):
+    # switches that change the traced update (decay on / off, maximize) retrace; the values match torch
+    params, opts, steps = {}, {}, {}
+    for lib in (torch, jaxtorch):
+        (w, b), opt = _build(lib, lib.nn, name, dict(lr=0.05), groups=False)
+
+        def step(lib=lib, w=w, b=b, opt=opt):
+            opt.zero_grad()
+            _loss(lib, w, b).backward()
+            opt.step()
+
+        params[lib], opts[lib] = (w, b), opt
+        steps[lib] = jaxtorch.compile(step) if lib is jaxtorch else step
+    for i, change in enumerate([None, None, ("weight_decay", 0.1), None, ("maximize", True),
+                                ("weight_decay", 0.0), None, ("weight_decay", 0.2)]):
+        for lib in (torch, jaxtorch):
+            if change is not None:
+                opts[lib].param_groups[0][change[0]] = change[1]
+            steps[lib]()
+        for tp, jp in zip(params[torch], params[jaxtorch]):
+            assert_close(tp, jp, what=f"{name} step {i} after {change}")
