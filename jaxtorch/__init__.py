@@ -30,13 +30,14 @@ from .random import (  # noqa: E402,F401
     Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator,
 )
 from ._printing import set_printoptions  # noqa: E402,F401
-from . import linalg, special, return_types  # noqa: E402,F401
+from . import linalg, special, return_types, fft, signal  # noqa: E402,F401
 from ._info import finfo, iinfo  # noqa: E402,F401
 from . import nn  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
 from . import compiler  # noqa: E402,F401
 from .compiler import compile  # noqa: E402,F401
 from . import func  # noqa: E402,F401
+from .func import vmap  # noqa: E402,F401  (torch.vmap is torch.func.vmap)
 from . import optim  # noqa: E402,F401
 from . import serialization  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401

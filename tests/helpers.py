@@ -20,7 +20,7 @@ RTOL, ATOL = 1e-5, 1e-6
 
 def to_np(x):
     if isinstance(x, torch.Tensor):
-        return x.detach().cpu().numpy()
+        return x.detach().cpu().resolve_conj().resolve_neg().numpy()  # ihfft returns a lazy conjugate
     if isinstance(x, jaxtorch.Tensor):
         return np.asarray(x.detach()._value())
     return np.asarray(x)

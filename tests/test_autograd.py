@@ -10,6 +10,7 @@ import torch
 
 import jaxtorch
 from _same import both, compare, same_error
+from helpers import assert_close
 
 X = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]], dtype=np.float32)
 V = np.array([0.3, -0.2, 1.1], dtype=np.float32)
@@ -656,3 +657,30 @@ def test_backward_inside_jax_jit_matches_eager_and_torch():
     tl, tg = _step(torch, torch.tensor(xa), torch.tensor(wa))
     compare((tl, tg), (jaxtorch.from_jax(jl), jaxtorch.from_jax(jg)))
     compare((tl, tg), (el, eg))
+
+
+def test_complex_gradients_follow_torch_convention():
+    # torch's gradient of a real loss w.r.t. a complex tensor is the conjugate of JAX's cotangent: leaf
+    # grads, retained grads, hooks, autograd.grad (with complex grad_outputs, twice differentiated) and
+    # torch.func must all give torch's
+    z0 = np.array([1 + 2j, -0.5 + 0.3j], np.complex64)
+    w0 = np.array([2 - 1j, 1j], np.complex64)
+    res = {}
+    for lib in (torch, jaxtorch):
+        x = lib.tensor(z0, requires_grad=True)
+        mid = x * lib.tensor(w0)
+        mid.retain_grad()
+        seen = []
+        mid.register_hook(lambda g: seen.append(g.clone()))
+        loss = (x * x).real.sum() + (x.abs() ** 3).sum() + mid.imag.sum() + (mid * mid.conj()).real.sum()
+        loss.backward()
+        x2 = lib.tensor(z0, requires_grad=True)
+        (g,) = lib.autograd.grad(x2 * x2 * lib.tensor(w0), x2, grad_outputs=lib.tensor(w0.conj()),
+                                 create_graph=True)
+        g.abs().sum().backward()
+        f = lambda z: (z * z).real.sum() + (z.abs() ** 3).sum()  # noqa: E731
+        out, vjp_fn = lib.func.vjp(lambda z: z * z, lib.tensor(z0))
+        res[lib] = [x.grad, mid.grad, seen[0], g, x2.grad, lib.func.grad(f)(lib.tensor(z0)),
+                    vjp_fn(lib.tensor(w0))[0]]
+    for k, (a, b) in enumerate(zip(res[torch], res[jaxtorch])):
+        assert_close(a.detach(), b.detach(), what=f"complex gradient {k}")

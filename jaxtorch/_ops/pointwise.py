@@ -41,6 +41,8 @@ def _abs_torch(x):
 @_abs_torch.defjvp
 def _abs_jvp(primals, tangents):
     (x,), (t,) = primals, tangents
+    if jnp.iscomplexobj(x):  # |z|' along t is Re(conj(z / |z|) t); zero at 0 like torch
+        return jnp.abs(x), jnp.real(jnp.conj(jnp.sign(x)) * t)
     return jnp.abs(x), t * jnp.sign(x)  # torch's abs has zero gradient at 0
 
 
@@ -550,8 +552,17 @@ Tensor.__ior__ = lambda self, o: self.bitwise_or_(o)
 Tensor.__ixor__ = lambda self, o: self.bitwise_xor_(o)
 
 
+@jax.custom_jvp
 def _xlogy(x, y):
     return jsp.xlogy(x, y)
+
+
+@_xlogy.defjvp
+def _xlogy_jvp(primals, tangents):
+    (x, y), (tx, ty) = primals, tangents
+    # torch: d/dx = log(y), but 0 where x = 0 and y <= 0 (where log is -inf or nan); d/dy = x / y
+    dx = jnp.where((x == 0) & (y <= 0), jnp.zeros((), x.dtype), jnp.log(y))
+    return _xlogy(x, y), dx * tx + x / y * ty
 
 
 def _heaviside(x, v):

@@ -91,16 +91,16 @@ class Node:
                 t._requires_grad = True
                 t._grad_fn, t._out_idx = e
                 args[p] = t
-            ct_list = self._full_cts(cts, tensors=True)
+            ct_list = _torch_to_jax_ct(self._full_cts(cts, tensors=True))
             static = (("fn", self.fn), ("static", self.static), ("diff_pos", self.diff_pos),
                       ("n_args", len(args)), ("out_mask", self.out_mask))
             res = apply(vjp_as_op, tuple(args) + tuple(ct_list), static, name=self._name + "_backward")
-            return list(res)
+            return _torch_to_jax_ct(list(res))
         from .._ops._dispatch import _apply_vjp
 
-        ct_list = self._full_cts(cts, tensors=False)
+        ct_list = _torch_to_jax_ct(self._full_cts(cts, tensors=False))
         ct = ct_list[0] if self.out_mask is None else _restructure(ct_list, self.out_mask)
-        return list(_apply_vjp(self._vjp, ct))
+        return _torch_to_jax_ct(list(_apply_vjp(self._vjp, ct)))
 
     def _full_cts(self, cts, tensors):
         from .._tensor import Tensor
@@ -119,6 +119,13 @@ class Node:
                     c = Tensor._make(c)
             out.append(c)
         return out
+
+
+def _torch_to_jax_ct(cts: list) -> list:
+    """Complex gradients: torch's are the conjugates of JAX's cotangents (torch pairs a gradient g with
+    a tangent t as Re(conj(g) t), JAX as Re(g t)). The tape holds torch's, so each op's JAX vjp gets
+    and gives conjugates; real ones pass through. Conjugation is its own inverse: one helper, both ways."""
+    return [c.conj() if c is not None and jnp.iscomplexobj(c) else c for c in cts]
 
 
 def _restructure(flat, mask):

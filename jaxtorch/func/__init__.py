@@ -12,6 +12,7 @@ import contextlib
 import functools
 
 import jax
+import jax.numpy as jnp
 
 from .._tensor import Tensor
 from ..autograd import grad_mode as _gm
@@ -65,6 +66,11 @@ def _array_fn(func, has_aux=False):
     return f
 
 
+def _conj_complex(tree):
+    """torch's complex gradients are the conjugates of JAX's cotangents (see autograd/graph.py)."""
+    return jax.tree_util.tree_map(lambda x: x.conj() if jnp.iscomplexobj(x) else x, tree)
+
+
 def _check_scalar(x):
     if not hasattr(x, "shape") or x.shape != ():
         shape = getattr(x, "shape", None)
@@ -88,7 +94,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
             return _check_scalar(out)
 
         (value, g) = jax.value_and_grad(scalar, argnums=argnums, has_aux=has_aux)(*_to_arrays(args))
-        g = _to_tensors(g)
+        g = _to_tensors(_conj_complex(g))
         if has_aux:
             value, aux = value
             return g, (_to_tensors(value), _to_tensors(aux))
@@ -116,7 +122,7 @@ def vjp(func, *primals, has_aux=False):
 
     def vjp_fn(*cts):
         ct = cts[0] if len(cts) == 1 else cts
-        return tuple(_to_tensors(pullback(_to_arrays(ct))))
+        return tuple(_to_tensors(_conj_complex(pullback(_conj_complex(_to_arrays(ct))))))
 
     if has_aux:
         return _to_tensors(out), vjp_fn, _to_tensors(res[2])

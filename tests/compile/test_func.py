@@ -92,3 +92,10 @@ def test_grad_rejects_non_scalar():
         torch.func.grad(fvec)(t)
     with pytest.raises(RuntimeError, match="Expected f\\(\\*args\\) to return a scalar Tensor"):
         jfunc.grad(fvec)(j)
+
+
+def test_top_level_vmap_is_func_vmap():
+    tm, jm = both(M)
+    import jaxtorch
+
+    assert_close(torch.vmap(lambda r: r.sum() * 3)(tm), jaxtorch.vmap(lambda r: r.sum() * 3)(jm))

@@ -21,7 +21,7 @@ __all__ = [
     "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "elu", "elu_", "selu",
     "selu_", "celu", "celu_", "gelu", "silu", "mish", "sigmoid", "tanh", "softmax", "softmin", "log_softmax",
     "softplus", "softsign", "hardtanh", "hardtanh_", "hardswish", "hardsigmoid", "hardshrink", "softshrink",
-    "tanhshrink", "threshold", "threshold_", "glu", "logsigmoid",
+    "tanhshrink", "threshold", "threshold_", "glu", "logsigmoid", "gumbel_softmax",
 ]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -276,7 +276,7 @@ def _softmax_family(input, dim, dtype, log, neg, name):
     dim = wrap_dim(dim, input.ndim)
     d = dtype_np(dtype)
     if d is None and not input.is_floating_point():
-        raise RuntimeError(f'"{"log_softmax" if log else "softmax"}_lastdim_kernel_impl" not implemented for '
+        raise NotImplementedError(f'"{"log_softmax" if log else "softmax"}_lastdim_kernel_impl" not implemented for '
                            f"'{_dtype_word(input)}'")
     return apply(_softmax, (input,), (("dim", dim), ("dtype", d), ("log", log), ("neg", neg)), name)
 
@@ -343,3 +343,34 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 
 def logsigmoid(input: Tensor) -> Tensor:
     return _run(_logsigmoid, input, name="log_sigmoid")
+
+
+def _gumbel_softmax(key, logits, tau, *, dim, hard):
+    x = logits.reshape((1,)) if logits.ndim == 0 else logits
+    u = _threefry.uniform(key, x.shape, x.dtype)
+    # Gumbel(0, 1) = -log(Exp(1)) with Exp(1) = -log(U); U kept off 0 so every sample is finite
+    gumbels = -jnp.log(-jnp.log(jnp.maximum(u, jnp.finfo(x.dtype).tiny)))
+    y_soft = jax.nn.softmax((x + gumbels) / tau, axis=dim)
+    if hard:
+        index = jnp.argmax(y_soft, axis=dim, keepdims=True)
+        y_hard = (lax.broadcasted_iota(jnp.int64, x.shape, dim) == index).astype(x.dtype)
+        # straight-through: the value is the one-hot sample, the gradient is the soft sample's
+        y_soft = y_hard - lax.stop_gradient(y_soft) + y_soft
+    return y_soft.reshape(logits.shape)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1) -> Tensor:
+    """Sample from the Gumbel-softmax distribution; hard=True gives one-hot samples with soft gradients.
+
+    The Gumbel noise comes from jaxtorch's generator (honours manual_seed; not torch's stream).
+    """
+    from ...random import draw
+
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    if not logits.is_floating_point():
+        raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
+                           f"floating point but you specified {_dtype_word(logits)}")
+    d = wrap_dim(dim, logits.ndim)
+    return draw(None, _gumbel_softmax, (logits, tau), (("dim", d), ("hard", bool(hard))),
+                "AddBackward0" if hard else "SoftmaxBackward0")  # the last op of torch's composite
