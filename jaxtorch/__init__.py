@@ -30,7 +30,7 @@ from .random import (  # noqa: E402,F401
     Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator,
 )
 from ._printing import set_printoptions  # noqa: E402,F401
-from . import linalg, special, return_types, fft, signal  # noqa: E402,F401
+from . import linalg, special, return_types, fft, signal, masked  # noqa: E402,F401
 from ._info import finfo, iinfo  # noqa: E402,F401
 from . import nn  # noqa: E402,F401
 from . import utils  # noqa: E402,F401
