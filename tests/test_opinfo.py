@@ -75,6 +75,8 @@ def _to_jt(x, grad: bool):
         return {k: _to_jt(v, grad) for k, v in x.items()}
     if x is None or isinstance(x, (bool, int, float, str, slice, type(Ellipsis))):
         return x
+    if type(x).__name__ == "LinearCrossEntropyOptions":  # a frozen dataclass of plain fields and a dtype
+        return jaxtorch.nn.LinearCrossEntropyOptions(**{f: _to_jt(getattr(x, f), grad) for f in x.__dataclass_fields__})
     raise _Unconvertible(f"argument of type {type(x).__name__}")
 
 

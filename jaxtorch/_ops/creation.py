@@ -579,3 +579,137 @@ Tensor.zero_ = _zero_
 FUNCTIONS["fill"] = lambda input, value: _fill_(input.clone(), value)
 FUNCTIONS["fill_"] = _fill_
 FUNCTIONS["zero_"] = _zero_
+
+
+# ---------------------------------------------------------------------------------------------
+# layout-aware factories and resize_
+#
+# The Tensor facade derives strides from view chains, so a non-contiguous layout is made as torch lays it
+# out in memory: a zero "storage" tensor viewed through permute / as_strided, giving torch's stride() and
+# is_contiguous() (values zero, as empty()). A tensor that requires grad must be a true leaf (a view of a
+# hidden base would let in-place ops slip past the leaf check), so it is made contiguous instead, as is a
+# tensor with no elements.
+
+
+def _strided_view_ok(shape, requires_grad) -> bool:
+    return not requires_grad and math.prod(shape) > 0
+
+
+@register(method=False)
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad=False,
+                   pin_memory=False) -> Tensor:
+    shape = _size_args((size,))
+    perm = tuple(int(p) for p in physical_layout)
+    if len(shape) != len(perm):
+        raise RuntimeError("Number of dimensions in size does not match the length of the physical_layout; i.e. "
+                           f"len(size) = {len(shape)} is not equal to len(physical_layout) = {len(perm)}")
+    seen = set()
+    for i, p in enumerate(perm):
+        if not 0 <= p < len(shape):
+            raise RuntimeError(f"Dimension out of range (expected to be between 0 and {len(shape) - 1}, but got {p} "
+                               f"at index {i}).  NB: negative dims not currently supported; file an issue if you "
+                               "want it.")
+        if p in seen:
+            raise RuntimeError("Duplicate dim not allowed")
+        seen.add(p)
+    if perm == tuple(builtins.range(len(perm))) or not _strided_view_ok(shape, requires_grad):
+        return _fill(shape, dtype, 0, device, requires_grad)
+    storage = _fill(tuple(shape[p] for p in perm), dtype, 0, device, False)
+    # dim perm[i] of the result is dim i of the storage: view it through the inverse permutation
+    return storage.permute(*np.argsort(perm).tolist())
+
+
+def _new_empty_strided(self, size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
+                       pin_memory=False) -> Tensor:
+    shape = _size_args((size,))
+    if len(tuple(stride)) != len(shape):
+        raise RuntimeError(f"dimensionality of sizes ({len(shape)}) must match dimensionality of strides "
+                           f"({len(tuple(stride))})")
+    stride = tuple(int(st) for st in stride)
+    if any(st < 0 for st in stride):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(shape)} and strides={list(stride)}")
+    dtype = dtype or self.dtype
+    if stride == _contiguous_strides(shape) or not _strided_view_ok(shape, requires_grad):
+        return _fill(shape, dtype, 0, device, requires_grad)
+    storage = _fill((1 + sum((n - 1) * st for n, st in zip(shape, stride)),), dtype, 0, device, False)
+    return storage.as_strided(shape, stride)
+
+
+def _contiguous_strides(shape) -> tuple:
+    out, acc = [], 1
+    for n in reversed(shape):
+        out.append(acc)
+        acc *= max(n, 1)
+    return tuple(reversed(out))
+
+
+Tensor.new_empty_strided = _new_empty_strided
+
+
+def _resize_impl(x, *, shape):
+    # torch keeps the first min(old, new) elements in flattened order; new memory is uninitialised in
+    # torch, zeros here (as empty())
+    flat = x.reshape(-1)
+    n = math.prod(shape)
+    flat = flat[:n] if n <= flat.size else jnp.concatenate([flat, jnp.zeros((n - flat.size,), x.dtype)])
+    return flat.reshape(shape)
+
+
+def _resize_sizes(sizes) -> tuple:
+    if not sizes:
+        raise TypeError('resize_() missing 1 required positional arguments: "size"')
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list, Size)):
+        sizes = tuple(sizes[0])
+    for i, s in enumerate(sizes):
+        if isinstance(s, bool) or not isinstance(s, (numbers.Integral, Tensor)):
+            raise TypeError(f"resize_(): argument 'size' (position {i + 1}) must be tuple of ints, not "
+                            f"{type(s).__name__}")
+    shape = tuple(int(s) for s in sizes)
+    if any(s < 0 for s in shape):
+        raise RuntimeError("numel: integer multiplication overflow")  # torch's wording for a negative size
+    return shape
+
+
+def _resize_(self, *sizes, memory_format=None) -> Tensor:
+    import sys
+
+    shape = _resize_sizes(sizes)
+    if self._requires_grad:  # torch refuses even under no_grad and even for an unchanged size
+        raise RuntimeError("cannot resize variables that require grad")
+    # torch re-points the storage of a resized tensor; its views keep aliasing the (maybe reallocated)
+    # old storage. Our views re-derive from their base by replaying a view chain that assumes the base's
+    # shape, so resizing a view or a base with live views cannot keep torch's aliasing: refuse instead.
+    box = self._version_box
+    if self._base is not None:
+        base = self._base
+        # a view whose base is reachable only through it (e.g. `torch.arange(6).reshape(2, 3)`) aliases
+        # nothing observable: it becomes a standalone tensor. Counts: the attribute(s), this local, the
+        # argument of getrefcount.
+        if sys.getrefcount(base) > 3 or sys.getrefcount(box) > 4:
+            raise RuntimeError("resize_: cannot resize a tensor that is a view of another live tensor (its "
+                               "aliasing with the base cannot be kept); resize a clone() instead")
+        version = self._version
+        self._data = self._value()
+        self._base, self._view_chain, self._detached_view, self._vc = None, (), False, None
+        self._version_box = box = [version, 0]
+        del base
+    # every live view holds the base's version box: references beyond self's attribute, this local and
+    # getrefcount's argument mean views (or .data/.detach() aliases) are alive
+    if box is not None and sys.getrefcount(box) > 3:
+        raise RuntimeError("resize_: cannot resize a tensor that has live views (their aliasing cannot be kept); "
+                           "resize a clone() instead")
+    if shape == tuple(self._data.shape):
+        return self
+    self._value()  # torch.compile: the write below is a read-modify-write of this tensor
+    self._data = jitted(_resize_impl, (("shape", shape),))(self._data)
+    self._bump()
+    return self
+
+
+def _resize_as_(self, other: Tensor, memory_format=None) -> Tensor:
+    return _resize_(self, tuple(other.shape))
+
+
+Tensor.resize_ = _resize_
+Tensor.resize_as_ = _resize_as_
+FUNCTIONS["resize_as_"] = _resize_as_

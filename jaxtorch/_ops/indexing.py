@@ -600,3 +600,25 @@ def bucketize(input, boundaries, *, out_int32=False, right=False):
 
 
 _ = result_np
+
+
+# ---------------------------------------------------------------------------------------------
+# nonzero_static: nonzero with a static row count, so it traces under jax.jit / torch.compile
+
+
+def _nonzero_static_impl(x, *, size, fill_value):
+    if x.ndim == 0:  # torch: a 0-d input gives (size, 0) whatever its value
+        return jnp.zeros((size, 0), jnp.int64)
+    idx = jnp.nonzero(x, size=size, fill_value=fill_value)
+    return jnp.stack(idx, axis=-1).astype(jnp.int64)
+
+
+@register()
+def nonzero_static(input, *, size, fill_value=-1):
+    for arg, v in (("size", size), ("fill_value", fill_value)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"nonzero_static(): argument '{arg}' must be int, not {type(v).__name__}")
+    if size < 0:
+        raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+    return apply(_nonzero_static_impl, (input,), (("size", int(size)), ("fill_value", int(fill_value))),
+                 "nonzero_static")

@@ -194,3 +194,10 @@ def test_weighted_loss_state_dict():
     t = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(W5))
     j = jaxtorch.nn.BCEWithLogitsLoss(pos_weight=jaxtorch.tensor(W5))
     assert list(t.state_dict()) == list(j.state_dict())
+
+
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("dtype", ["int32", "int16", "float32", "bool"])
+def test_class_target_dtype_must_be_long_or_byte(fn, dtype):
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    same_error(lambda lib: getattr(lib.nn.functional, fn)(lib.tensor(x), lib.tensor([1, 0, 1]).to(getattr(lib, dtype))))

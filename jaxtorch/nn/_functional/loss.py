@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 
@@ -22,7 +23,7 @@ __all__ = [
     "binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss", "margin_ranking_loss",
     "triplet_margin_loss", "triplet_margin_with_distance_loss", "ctc_loss", "poisson_nll_loss", "gaussian_nll_loss",
     "multilabel_soft_margin_loss", "soft_margin_loss", "hinge_embedding_loss", "multi_margin_loss",
-    "multilabel_margin_loss",
+    "multilabel_margin_loss", "linear_cross_entropy",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -130,8 +131,8 @@ def _check_class_args(input: Tensor, target: Tensor, weight, ignore_index: int, 
         if tuple(input.shape) != tuple(target.shape):
             raise RuntimeError(f"Expected target size {list(input.shape)}, got {list(target.shape)}")
         return
-    if target.is_floating_point() or target.dtype == _dt.bool_:
-        raise RuntimeError(f"expected scalar type Long but found {_word(target)}")
+    if target.dtype not in (_dt.int64, _dt.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_word(target)}")
     if input.ndim == 1:
         if target.ndim != 0 and not (target.ndim == 1 and target.shape[0] == 1):
             if target.ndim == 1:
@@ -183,7 +184,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     if target.is_floating_point() and not prob_target:
         if input.ndim >= 2 and target.ndim == input.ndim:
             raise RuntimeError(f"Expected target size {list(input.shape)}, got {list(target.shape)}")
-        raise RuntimeError(f"expected scalar type Long but found {_word(target)}")
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_word(target)}")
     _check_class_args(input, target, weight, ignore_index, prob_target)
     if input.ndim == 1 and target.ndim == 1 and not prob_target:
         target = target.reshape(())
@@ -646,3 +647,184 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
     return apply(_ctc, (log_probs, targets, input_lengths, target_lengths),
                  (("blank", int(blank)), ("reduction", reduction), ("zero_infinity", bool(zero_infinity)),
                   ("concat", concat), ("max_s", max_s)), "ctc_loss")
+
+
+# ----------------------------------------------------------------------------- linear + cross entropy
+_ACC_POLICIES = ("auto", "accurate", "balanced", "compact")
+
+
+@dataclasses.dataclass(frozen=True)
+class LinearCrossEntropyOptions:
+    """Opt-in to the chunked (memory-light) path of :func:`linear_cross_entropy` (torch's fields and checks).
+
+    Honoured: ``batch_chunk_size`` / ``chunking_method`` (rows per chunk) and ``acc_dtype`` (the dtype the
+    logits are computed in). ``acc_policy`` only picks buffer layouts in torch's kernels; here XLA lays out
+    buffers, so every policy computes the same way in ``acc_dtype``. ``allow_retain_graph``: our chunked
+    path recomputes in backward and never consumes buffers, so a second backward always works.
+    """
+
+    allow_retain_graph: bool = False
+    batch_chunk_size: int | None = None
+    chunking_method: str | None = "auto"
+    acc_policy: str = "auto"
+    acc_dtype: object = None
+
+    def __post_init__(self):
+        if self.acc_policy not in _ACC_POLICIES:
+            raise ValueError(f"invalid acc_policy: {self.acc_policy!r}")
+        if self.chunking_method is not None and self.chunking_method != "auto":
+            kind, sep, factor = self.chunking_method.partition(":")
+            factor = factor if sep else "1"
+            if kind != "aspect_ratio" or not factor.isdigit() or int(factor) <= 0:
+                raise ValueError(f"invalid chunking_method: {self.chunking_method!r}")
+        bcs = self.batch_chunk_size
+        if bcs is not None and (isinstance(bcs, bool) or not isinstance(bcs, int) or bcs <= 0):
+            raise ValueError(f"batch_chunk_size must be positive int or None, got {bcs!r}")
+        if self.acc_dtype is not None and self.acc_dtype not in (_dt.float16, _dt.bfloat16, _dt.float32,
+                                                                 _dt.float64):
+            raise ValueError(f"acc_dtype must be one of {{None, torch.float16, torch.bfloat16, torch.float32, "
+                             f"torch.float64}}, got {self.acc_dtype!r}. Pass acc_dtype=None to let the op pick "
+                             "automatically.")
+
+    def _resolve(self, rows: int, in_features: int, num_classes: int, dtype,
+                 device_type: str = "cpu") -> tuple[int, np.dtype]:
+        """(rows per chunk, accumulation numpy dtype) for one call, with torch's 'auto' picks."""
+        low = dtype in (_dt.float16, _dt.bfloat16)
+        method = self.chunking_method
+        if method == "auto":
+            # an explicit size wins over the automatic heuristic (torch's rule); torch's per-device pick is
+            # "aspect_ratio" for half-precision CPU input, "aspect_ratio:2" otherwise
+            auto_method = "aspect_ratio" if (low and device_type == "cpu") else "aspect_ratio:2"
+            method = None if self.batch_chunk_size is not None else auto_method
+        chunk = rows if self.batch_chunk_size is None else min(self.batch_chunk_size, rows)
+        if method is not None:
+            factor = method.partition(":")[2]
+            # chunk logits (chunk, C) about as big as the input (rows, in_features), divided by the factor
+            per_row = -(-num_classes // max(in_features, 1))
+            want = -(-rows // per_row)
+            auto = min((1 << max(want - 1, 0).bit_length()) // int(factor or 1), rows)
+            if self.batch_chunk_size is not None and self.batch_chunk_size != auto:
+                raise ValueError(f"batch_chunk_size (={self.batch_chunk_size}) and chunking_method ('{method}') give "
+                                 f"different chunk sizes ({self.batch_chunk_size} vs {auto}); pass only one.")
+            chunk = auto
+        acc = self.acc_dtype
+        if acc is None:
+            acc = _dt.float32 if (low and self.acc_policy == "auto") else dtype
+        if acc != dtype and not (low and acc == _dt.float32):
+            raise RuntimeError(f"linear_cross_entropy supports float32 acc_dtype with float16/bfloat16 inputs, but "
+                               f"got {acc} acc_dtype and {dtype} inputs.")
+        return max(1, chunk), acc.np
+
+
+def _chunk_rows_loss(xc, tc, w, b, cw, *, ignore_index, acc):
+    """Per-row weighted nll of one chunk of rows, and the rows' class weights (0 where ignored)."""
+    logits = lax.dot_general(xc.astype(acc), w.astype(acc), (((1,), (1,)), ((), ())))
+    if b is not None:
+        logits = logits + b.astype(acc)
+    valid = tc != ignore_index
+    safe_t = jnp.where(valid, tc, 0)
+    lse = jax.nn.logsumexp(logits, axis=-1)
+    picked = jnp.take_along_axis(logits, safe_t[:, None], axis=-1)[:, 0]
+    w_t = jnp.ones(tc.shape, acc) if cw is None else jnp.take(cw.astype(acc), safe_t)
+    w_t = jnp.where(valid, w_t, jnp.zeros((), acc))
+    return (lse - picked) * w_t, w_t
+
+
+def _chunked_linear_ce(x, w, t, b, cw, *, chunk, ignore_index, reduction, acc, out_dtype):
+    """Cross entropy of x @ w.T + b over chunks of rows: backward recomputes each chunk's logits
+    (jax.checkpoint inside lax.scan), so only (chunk, C) logits are ever alive, never (N, C)."""
+    rows = x.shape[0]
+    n_chunks = -(-rows // chunk)
+    pad = n_chunks * chunk - rows
+    # padded rows carry the ignore index, so they add nothing to the loss, the weights or any gradient
+    xp = jnp.pad(x, ((0, pad), (0, 0))).reshape(n_chunks, chunk, x.shape[1])
+    tp = jnp.pad(t, (0, pad), constant_values=ignore_index).reshape(n_chunks, chunk)
+    body = jax.checkpoint(lambda xc, tc: _chunk_rows_loss(xc, tc, w, b, cw, ignore_index=ignore_index, acc=acc),
+                          prevent_cse=False)
+    _, (loss, w_t) = lax.scan(lambda carry, xt: (carry, body(*xt)), None, (xp, tp))
+    loss, w_t = loss.reshape(-1)[:rows], w_t.reshape(-1)[:rows]
+    if reduction == "mean":
+        out = jnp.sum(loss) / jnp.sum(w_t)
+    elif reduction == "sum":
+        out = jnp.sum(loss)
+    else:
+        out = loss
+    return out.astype(out_dtype)
+
+
+def _ignore_options_warning(reduction, label_smoothing, target, out_features, linear_bias) -> None:
+    bias_shape = tuple(linear_bias.shape) if linear_bias is not None else None
+    warnings.warn("linear_cross_entropy: ``options`` ignored; chunked path needs reduction in {'mean','sum','none'}, "
+                  "label_smoothing == 0, target.dtype == int64, out_features == (). Got "
+                  f"reduction={reduction!r}, label_smoothing={label_smoothing}, target.dtype={target.dtype}, "
+                  f"out_features={tuple(out_features)}, tracing=False, linear_bias.shape={bias_shape}.", stacklevel=3)
+
+
+def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target: Tensor, *, linear_bias: Tensor | None = None,
+                         weight: Tensor | None = None, reduction: str = "mean", ignore_index: int | None = None,
+                         label_smoothing: float = 0.0,
+                         options: LinearCrossEntropyOptions | None = None) -> Tensor:
+    """cross_entropy(linear(input, linear_weight, linear_bias), target, ...); with ``options`` the loss is
+    computed in chunks of rows so the full (N, C) logits are never kept for backward."""
+    from .linear import linear
+
+    if input.ndim < 1 or input.ndim > 2:
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.ndim}")
+    if linear_weight.ndim < 2:
+        raise RuntimeError(f"expected linear_weight with dimensionality at least 2, got {linear_weight.ndim}")
+    batch = tuple(input.shape[:-1])
+    in_features = input.shape[-1]
+    if in_features != linear_weight.shape[-1]:
+        raise RuntimeError("expected equal input and linear_weight last dimensions (in_features), "
+                           f"got {in_features} and {linear_weight.shape[-1]}, respectively")
+    num_classes = linear_weight.shape[0]
+    out_features = tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (num_classes, *out_features):
+        raise RuntimeError(f"expected linear_bias shape {(num_classes, *out_features)}, got "
+                           f"{tuple(linear_bias.shape)}")
+    if out_features and not batch:
+        raise RuntimeError(f"K-dimensional loss defined by linear_weight shape {tuple(linear_weight.shape)} requires"
+                           f" batched input, (N, {in_features}), got unbatched input with shape {tuple(input.shape)}")
+    logits_shape = (*batch, num_classes, *out_features)
+    prob_target = tuple(target.shape) == logits_shape
+    if prob_target and ignore_index is not None:
+        raise RuntimeError("ignore_index cannot be specified when target contains probabilities")
+    # torch's None default means -100 for class indices (cross_entropy's default)
+    ignore_index = -100 if ignore_index is None else ignore_index
+    chunkable = (not out_features and reduction in _REDUCTIONS and label_smoothing == 0.0
+                 and target.dtype == _dt.int64)
+    if options is not None and not chunkable:
+        _ignore_options_warning(reduction, label_smoothing, target, out_features, linear_bias)
+    if options is None or not chunkable:
+        w2, b2 = linear_weight, linear_bias
+        if out_features:
+            w2 = linear_weight.reshape(math.prod(out_features) * num_classes, in_features)
+            b2 = None if linear_bias is None else linear_bias.reshape(-1)
+        logits = linear(input, w2, b2).reshape(logits_shape)
+        return cross_entropy(logits, target, weight=weight, reduction=reduction, ignore_index=ignore_index,
+                             label_smoothing=label_smoothing)
+    return _chunked_path(input, linear_weight, target, linear_bias, weight, reduction, int(ignore_index), options)
+
+
+def _chunked_path(input, linear_weight, target, linear_bias, weight, reduction, ignore_index, options):
+    import types
+
+    batched = input.ndim == 2
+    rows = input.shape[0] if batched else 1
+    num_classes = linear_weight.shape[0]
+    # the target/weight checks cross_entropy makes on logits of this shape: the reference path's errors
+    # (torch's chunked kernels fail inside narrow/gather here, or silently accept an over-long target)
+    logits_like = types.SimpleNamespace(ndim=input.ndim, shape=(*input.shape[:-1], num_classes))
+    _check_class_args(logits_like, target, weight, ignore_index, False)
+    if input.dtype != linear_weight.dtype:
+        from .linear import _cname
+
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_cname(input)} != "
+                           f"{_cname(linear_weight)}")
+    chunk, acc = options._resolve(rows, input.shape[-1], num_classes, input.dtype, input.device.type)
+    x2 = input if batched else input.reshape(1, -1)
+    t2 = target.reshape(-1)
+    out = apply(_chunked_linear_ce, (x2, linear_weight, t2, linear_bias, weight),
+                (("chunk", chunk), ("ignore_index", ignore_index), ("reduction", reduction), ("acc", np.dtype(acc)),
+                 ("out_dtype", input.dtype.np)), "linear_cross_entropy")
+    return out if batched or reduction != "none" else out.reshape(())
