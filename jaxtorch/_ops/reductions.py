@@ -590,9 +590,28 @@ def count_nonzero(input, dim=None):
     return apply(_count_nonzero_impl, (input,), (("axis", _dims(dim, input.ndim)),), "count_nonzero")
 
 
-def _norm_impl(x, *, p, axis, keepdims, dtype):
-    x = x.astype(dtype)
+@jax.custom_jvp
+def _abs_pow(x, p):
+    return jnp.abs(x) ** p
+
+
+@_abs_pow.defjvp
+def _abs_pow_jvp(primals, tangents):
+    # d|x|^p = p |x|^(p-1) sgn(x) dx, taken as 0 where x == 0 (torch's subgradient there, also for p < 1,
+    # where the true derivative is infinite)
+    (x, p), (t, _) = primals, tangents
     a = jnp.abs(x)
+    nz = a > 0
+    safe = jnp.where(nz, a, 1)
+    d = p * safe ** (p - 1) * jnp.real(jnp.conj(jnp.sign(x)) * t)
+    return a ** p, jnp.where(nz, d, jnp.zeros((), d.dtype))
+
+
+def _norm_impl(x, *, p, axis, keepdims, dtype):
+    from .pointwise import _abs_torch  # |x| with torch's zero gradient at 0
+
+    x = x.astype(dtype)
+    a = _abs_torch(x)
     if p == "fro" or p == 2:
         if axis is None:
             return _root(jnp.sum(jnp.real(x * jnp.conj(x))), 2).reshape((1,) * x.ndim if keepdims else ())
@@ -607,7 +626,7 @@ def _norm_impl(x, *, p, axis, keepdims, dtype):
         return jnp.sum((a != 0).astype(a.dtype), axis=axis, keepdims=keepdims)
     if p == 1:
         return jnp.sum(a, axis=axis, keepdims=keepdims)
-    return _root(jnp.sum(a ** p, axis=axis, keepdims=keepdims), p)
+    return _root(jnp.sum(_abs_pow(x, float(p)), axis=axis, keepdims=keepdims), p)
 
 
 def _root(s, p):
