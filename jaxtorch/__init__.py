@@ -91,12 +91,6 @@ def numel(input):
     return input.numel()
 
 
-def is_nonzero(input):
-    if input.numel() != 1:
-        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-    return builtins_bool(input.item())
-
-
 import builtins as _builtins  # noqa: E402
 
 builtins_bool = _builtins.bool

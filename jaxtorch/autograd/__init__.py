@@ -9,9 +9,10 @@ from .._tensor import Tensor
 from . import graph
 from .function import Function, FunctionCtx, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
 
 __all__ = ["backward", "grad", "Function", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
-           "is_grad_enabled", "once_differentiable", "FunctionCtx"]
+           "is_grad_enabled", "once_differentiable", "FunctionCtx", "detect_anomaly", "set_detect_anomaly"]
 
 
 def _as_tuple(x):

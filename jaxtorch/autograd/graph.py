@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from . import grad_mode as _gm
+from .anomaly_mode import state as _anomaly
 from .. import _trace_state as _ts
 
 
@@ -33,6 +34,10 @@ class Node:
         self._pre_hooks = None
         self._hooks = None
         self.metadata = {}
+        if _anomaly.enabled:  # detect_anomaly: remember the forward call for the error report
+            from .anomaly_mode import user_stack
+
+            self.metadata["traceback_"] = user_stack()
 
     def name(self) -> str:
         n = self._name
@@ -125,7 +130,12 @@ def _torch_to_jax_ct(cts: list) -> list:
     """Complex gradients: torch's are the conjugates of JAX's cotangents (torch pairs a gradient g with
     a tangent t as Re(conj(g) t), JAX as Re(g t)). The tape holds torch's, so each op's JAX vjp gets
     and gives conjugates; real ones pass through. Conjugation is its own inverse: one helper, both ways."""
-    return [c.conj() if c is not None and jnp.iscomplexobj(c) else c for c in cts]
+    for c in cts:  # the common all-real case returns the list as it is (this runs for every node)
+        if c is not None and getattr(c, "_data", c).dtype.kind == "c":
+            break
+    else:
+        return cts
+    return [c.conj() if c is not None and getattr(c, "_data", c).dtype.kind == "c" else c for c in cts]
 
 
 def _restructure(flat, mask):
@@ -261,6 +271,7 @@ def run_backward(roots, root_cts, retain_graph: bool, create_graph: bool, captur
     def unwrap(c):
         return c if create_graph else (c._data if isinstance(c, Tensor) else c)
 
+    nan_check = _anomaly.enabled and _anomaly.check_nan
     prev_grad = _gm.state.enabled
     _gm.state.enabled = create_graph
     _callbacks.append([])
@@ -308,6 +319,10 @@ def run_backward(roots, root_cts, retain_graph: bool, create_graph: bool, captur
             if create_graph:
                 cts = [wrap(c) if c is not None else None for c in cts]
             in_cts = node.apply(cts, create_graph)
+            if nan_check:
+                from .anomaly_mode import check_nan
+
+                check_nan(node, in_cts)
             if node._hooks:
                 for h in node._hooks:
                     r = h(tuple(wrap(c) for c in in_cts), tuple(wrap(c) if c is not None else None for c in cts))
@@ -368,3 +383,7 @@ def _accumulate(node: AccumulateGrad, ct, create_graph):
     else:
         ct = ct if isinstance(ct, Tensor) else Tensor._make(ct)
         t._grad = ct if t._grad is None else t._grad + ct
+    hooks = t.__dict__.get("_post_accumulate_grad_hooks")
+    if hooks:  # Tensor.register_post_accumulate_grad_hook
+        for h in list(hooks):
+            h(t)

@@ -146,9 +146,9 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
             raise ValueError("offsets has to be a 1D Tensor but got None")
         if offsets.ndim != 1:
             raise ValueError("offsets has to be a 1D Tensor")
+        # with include_last_offset the final offset ends the last bag: elements after it get segment id
+        # n_bags, which the segment reductions drop
         n_bags = offsets.shape[0] - (1 if include_last_offset else 0)
-        if include_last_offset:
-            offsets = offsets[:-1]
     else:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.ndim}")
     if mode not in ("sum", "mean", "max"):

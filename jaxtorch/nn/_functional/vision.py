@@ -81,8 +81,8 @@ def _channel_shuffle_impl(x, *, groups):
 def channel_shuffle(input: Tensor, groups: int) -> Tensor:
     """Interleave channel groups: (N, g*k, *) viewed as (N, g, k, *) -> (N, k, g, *)."""
     if input.dim() <= 2:
-        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got input with "
-                           f"{input.dim()} dimension(s)")
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes "
+                           f"{list(input.shape)}")
     if groups <= 0:
         raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
     if input.shape[1] % groups != 0:

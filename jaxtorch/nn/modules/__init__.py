@@ -21,6 +21,8 @@ from .upsampling import *  # noqa: F401,F403
 from .fold import *  # noqa: F401,F403
 from .rnn import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
+from .adaptive import *  # noqa: F401,F403
+from . import lazy  # noqa: F401  (torch.nn.modules.lazy.LazyModuleMixin; torch.nn does not export it)
 
 # torch keeps MultiheadAttention in activation.py: the same path must resolve here (pickles, imports)
 from . import _attention as _attention_mod, activation as _activation_mod  # noqa: E402

@@ -8,7 +8,9 @@ from ..._ops.creation import empty
 from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
+from ...autograd.grad_mode import no_grad
 from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
@@ -92,33 +94,34 @@ class Bilinear(Module):
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
-class LazyLinear(Linear):
+class LazyLinear(LazyModuleMixin, Linear):
     """A Linear whose in_features is inferred from the first input; then it becomes a plain Linear."""
 
     cls_to_become = Linear
 
     def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
-        Module.__init__(self)
-        self.in_features = 0
+        # a 0x0 bias-free Linear first: the real tensors are only made at the first forward
+        super().__init__(0, 0, False)
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
         self.out_features = out_features
-        self._factory = _factory(device, dtype)
-        self.weight = UninitializedParameter()
         if bias:
-            self.bias = UninitializedParameter()
-        else:
-            self.register_parameter("bias", None)
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
 
     def reset_parameters(self) -> None:
-        if self.in_features != 0:
+        if not self.has_uninitialized_params() and self.in_features != 0:
             super().reset_parameters()
 
-    def forward(self, input: Tensor) -> Tensor:
-        if isinstance(self.weight, UninitializedParameter):
+    def initialize_parameters(self, input: Tensor) -> None:
+        """Take in_features from input.shape[-1], materialise weight and bias and initialise them."""
+        if self.has_uninitialized_params():
+            with no_grad():
+                self.in_features = input.shape[-1]
+                self.weight.materialize((self.out_features, self.in_features))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_features,))
+                self.reset_parameters()
+        if self.in_features == 0:  # parameters came from a state_dict
+            if input.shape[-1] != self.weight.shape[-1]:
+                raise AssertionError(f"The in_features inferred from input: {input.shape[-1]} is not equal to "
+                                     f"in_features from self.weight: {self.weight.shape[-1]}")
             self.in_features = input.shape[-1]
-            self.weight = Parameter(empty((self.out_features, self.in_features), **self._factory))
-            if self.bias is not None:
-                self.bias = Parameter(empty(self.out_features, **self._factory))
-            self.reset_parameters()
-            del self.__dict__["_factory"]
-            self.__class__ = self.cls_to_become
-        return F.linear(input, self.weight, self.bias)

@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator
 from ... import _trace_state as _ts
 from ..._tensor import Tensor
 from ...autograd import grad_mode as _gm
-from ..parameter import Buffer, Parameter
+from ..parameter import Buffer, Parameter, is_lazy
 
 __all__ = ["Module", "register_module_forward_hook", "register_module_forward_pre_hook"]
 
@@ -387,7 +387,7 @@ class Module:
                 new = fn(p)
                 if new is not p:
                     # keep the Parameter object (optimizers hold it); replace its payload
-                    p._data = new._value()
+                    p._data = new._uninit if is_lazy(new) else new._value()
                     p._box()[0] += 1
                 if p.grad is not None:
                     g = fn(p.grad)
@@ -542,6 +542,10 @@ class Module:
                 error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like '
                                   f"object from checkpoint but received {type(input_param)}")
                 continue
+            if is_lazy(param):  # (a lazy hook materialises it from a real tensor): lazy into lazy, nothing to copy
+                if assign:
+                    setattr(self, name, input_param)
+                continue
             if tuple(input_param.shape) != tuple(param.shape):
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape {input_param.shape} from "
                                   f"checkpoint, the shape in current model is {param.shape}.")
@@ -672,7 +676,8 @@ class Module:
         if not (d["_forward_hooks"] or d["_forward_pre_hooks"] or d["_backward_hooks"] or d["_backward_pre_hooks"]
                 or _global_forward_hooks or _global_forward_pre_hooks):
             return self.forward(*args, **kwargs)
-        for hid, hook in itertools.chain(_global_forward_pre_hooks.items(), self._forward_pre_hooks.items()):
+        # a snapshot: a hook may remove itself (lazy modules do, once their parameters exist)
+        for hid, hook in (*_global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()):
             if hid in self._forward_pre_hooks_with_kwargs:
                 r = hook(self, args, kwargs)
                 if r is not None:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from ..._ops._dispatch import apply
 from ..._ops.creation import empty
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
@@ -11,7 +18,7 @@ from .. import functional as F
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
+__all__ = ["LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm", "CrossMapLRN2d"]
 
 
 def _shape(normalized_shape) -> tuple:
@@ -142,6 +149,79 @@ class LocalResponseNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+# ----------------------------------------------------------------------------- CrossMapLRN2d
+# torch's CrossMapLRN2d is a legacy autograd.Function: its forward builds the channel window with a running
+# sum that never drops channel 0 once the window has passed it, and its hand-written backward uses a window
+# shifted by one channel (it is not the derivative of its forward: gradcheck fails in torch). Both windows are
+# mirrored here as 0/1 matrices so values and gradients match torch's.
+@functools.lru_cache(maxsize=64)
+def _lrn_windows(channels: int, size: int) -> tuple:
+    pre = int((size - 1) / 2 + 1)
+    fwd = np.zeros((channels, channels), np.float64)  # fwd[d, j]: x_j^2 counts in scale_d
+    fwd[0, :min(pre, channels)] = 1
+    for c in range(1, channels):
+        fwd[c] = fwd[c - 1]
+        if c < channels - pre + 1:
+            fwd[c, c + pre - 1] += 1
+        if c > pre:
+            fwd[c, c - pre] -= 1
+    inv = int(size - (size - 1) / 2)
+    bwd = np.zeros((channels, channels), np.float64)  # bwd[c, j]: ratio_j counts in input grad c
+    for c in range(channels):
+        lo, hi = max(c - inv, 0), min(c + size - 1 - inv, channels - 1)
+        if lo <= hi:
+            bwd[c, lo:hi + 1] = 1
+    return fwd, bwd
+
+
+def _lrn_forward(x, size, alpha, beta, k):
+    fwd, _ = _lrn_windows(x.shape[1], size)
+    summed = jnp.einsum("nchw,dc->ndhw", x * x, jnp.asarray(fwd, x.dtype), precision=lax.Precision.HIGHEST)
+    scale = summed * (alpha / size) + k
+    out = x * scale ** (-beta)
+    return out, (x, scale, out)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1, 2, 3, 4))
+def _lrn_core(x, size, alpha, beta, k):
+    return _lrn_forward(x, size, alpha, beta, k)[0]
+
+
+def _lrn_backward(size, alpha, beta, k, res, g):
+    x, scale, out = res
+    _, bwd = _lrn_windows(x.shape[1], size)
+    accum = jnp.einsum("njhw,cj->nchw", g * out / scale, jnp.asarray(bwd, x.dtype), precision=lax.Precision.HIGHEST)
+    return (scale ** (-beta) * g - (2 * alpha * beta / size) * x * accum,)
+
+
+_lrn_core.defvjp(_lrn_forward, _lrn_backward)
+
+
+def _cross_map_lrn_impl(x, *, size, alpha, beta, k):
+    return _lrn_core(x, size, alpha, beta, k)
+
+
+class CrossMapLRN2d(Module):
+    """Legacy cross-channel local response normalisation over (N, C, H, W) input (torch.nn.CrossMapLRN2d)."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.dim() != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D instead.")
+        static = (("size", int(self.size)), ("alpha", float(self.alpha)), ("beta", float(self.beta)),
+                  ("k", float(self.k)))
+        return apply(_cross_map_lrn_impl, (input,), static, name="CrossMapLRN2dBackward")
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
