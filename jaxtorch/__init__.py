@@ -17,6 +17,8 @@ from ._dtype import (  # noqa: E402,F401
     complex64, complex128, float8_e4m3fn, float8_e5m2,
 )
 from ._device import device  # noqa: E402,F401
+from ._memory_format import (  # noqa: E402,F401
+    channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format)
 from ._tensor import Tensor, Size, is_tensor  # noqa: E402,F401
 from . import _ops  # noqa: E402
 from ._ops._registry import FUNCTIONS as _FUNCTIONS  # noqa: E402

@@ -11,6 +11,7 @@ import torch
 
 import jaxtorch
 from _same import both, compare, same_error
+from helpers import assert_close
 
 A = np.arange(12, dtype=np.float32).reshape(3, 4) / 4 - 1
 
@@ -385,3 +386,23 @@ def test_index_out_of_range():
 def test_math_constants_and_misc():
     both(lambda T: (T.is_tensor(T.ones(1)), T.is_tensor([1]), T.numel(T.ones(2, 3)), T.is_floating_point(T.ones(1)),
                     T.tensor(A).is_contiguous(), T.tensor([math.pi]).dtype))
+
+
+def test_memory_formats_are_accepted_and_keep_values():
+    # jaxtorch keeps logical row-major tensors (XLA picks physical layouts); the names exist and every
+    # API that takes one gives torch's values
+    import pickle
+
+    for name in ("contiguous_format", "channels_last", "channels_last_3d", "preserve_format"):
+        assert repr(getattr(jaxtorch, name)) == repr(getattr(torch, name))
+        assert pickle.loads(pickle.dumps(getattr(jaxtorch, name))) is getattr(jaxtorch, name)
+    assert isinstance(jaxtorch.channels_last, jaxtorch.memory_format)
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 4)).astype(np.float32)
+    for lib in (torch, jaxtorch):
+        t = lib.tensor(x)
+        outs = [t.contiguous(memory_format=lib.channels_last), t.to(memory_format=lib.channels_last),
+                t.clone(memory_format=lib.preserve_format), lib.zeros_like(t, memory_format=lib.channels_last)]
+        if lib is torch:
+            ref = outs
+    for a, b in zip(ref, outs):
+        assert_close(a, b)
