@@ -432,14 +432,20 @@ def _check_norm_nonempty(input: Tensor, p: float, dims: tuple):
                                "this dimension is empty and the operation does not have an identity")
 
 
-def norm(input: Tensor, ord: float | None = 2.0, dim=None, *, keepdim: bool | None = False, dtype=None,
-         mask: Tensor | None = None) -> Tensor:
-    """Vector ord-norm of the masked-in elements (masked-out ones count as 0, or inf for ord=-inf)."""
+def _norm_setup(input, ord, dim, dtype, mask):
+    """norm / normalize's shared argument checks; returns (mask, computation dtype)."""
     mask = _input_mask(input, mask)
     if isinstance(ord, (int, float)):
         _norm_prep(input, ord, mask)
     d = _vector_norm_checks(input, ord, dtype)
     _check_norm_nonempty(input, float(ord), _canonical_dims(dim, input.ndim))
+    return mask, d
+
+
+def norm(input: Tensor, ord: float | None = 2.0, dim=None, *, keepdim: bool | None = False, dtype=None,
+         mask: Tensor | None = None) -> Tensor:
+    """Vector ord-norm of the masked-in elements (masked-out ones count as 0, or inf for ord=-inf)."""
+    mask, d = _norm_setup(input, ord, dim, dtype, mask)
     static = (("p", float(ord)), ("axis", _axes(dim, input.ndim)), ("keepdims", bool(keepdim)), ("dtype", d))
     return apply(_norm_impl_masked, (input, mask), static, "masked_norm")
 
@@ -447,11 +453,7 @@ def norm(input: Tensor, ord: float | None = 2.0, dim=None, *, keepdim: bool | No
 def normalize(input: Tensor, ord: float, dim, *, eps: float = 1e-12, dtype=None,
               mask: Tensor | None = None) -> Tensor:
     """input / max(masked norm along dim, eps), with masked-out elements set to 0."""
-    mask = _input_mask(input, mask)
-    if isinstance(ord, (int, float)):
-        _norm_prep(input, ord, mask)
-    d = _vector_norm_checks(input, ord, dtype)
-    _check_norm_nonempty(input, float(ord), _canonical_dims(dim, input.ndim))
+    mask, d = _norm_setup(input, ord, dim, dtype, mask)
     out_dtype = np.promote_types(_np(input), d)
     static = (("p", float(ord)), ("axis", _axes(dim, input.ndim)), ("dtype", d), ("out_dtype", out_dtype))
     return apply(_normalize_impl, (input, mask, float(eps)), static, "masked_normalize")
