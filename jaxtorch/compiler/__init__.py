@@ -41,16 +41,22 @@ import jax
 import jax.extend
 import numpy as np
 
-from . import _autocast, _trace_state, _xla
-from .autograd.grad_mode import state as _grad_state
-from ._errors import GraphBreak
-from ._tensor import Tensor
+from .. import _autocast, _trace_state, _xla
+from ..autograd.grad_mode import state as _grad_state
+from .._errors import GraphBreak
+from .._tensor import Tensor
 
-__all__ = ["compile", "stats", "reset_stats", "reset", "is_compiling", "disable", "note_stateful"]
+__all__ = ["compile", "config", "assume_constant_result", "reset", "allow_in_graph", "substitute_in_graph",
+           "list_backends", "disable", "set_default_backend", "get_default_backend", "set_stance",
+           "set_enable_guard_collectives", "cudagraph_mark_step_begin", "load_compiled_function", "wrap_numpy",
+           "is_compiling", "is_dynamo_compiling", "is_exporting", "save_cache_artifacts", "load_cache_artifacts",
+           "keep_portable_guards_unsafe", "skip_guard_on_inbuilt_nn_modules_unsafe",
+           "skip_guard_on_all_nn_modules_unsafe", "keep_tensor_guards_unsafe", "skip_guard_on_globals_unsafe",
+           "skip_all_guards_unsafe", "nested_compile_region", "stats", "reset_stats", "note_stateful"]
 
 _lock = threading.RLock()
 _STATS = {"compiles": 0, "traces": 0, "graph_breaks": 0, "eager_calls": 0, "compiled_calls": 0}
-_LIB_DIR = os.path.dirname(os.path.abspath(__file__))
+_LIB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # jaxtorch/
 
 
 def stats() -> dict:
@@ -341,6 +347,7 @@ class _Program:
             it = iter(arg_vals)
             args = _unflatten_args(self.arg_tpl, it, made)
             kwargs = _unflatten_args(self.kw_tpl, it, made)
+            made_in = [t._data for t in made]
             for t in made:
                 obs.known[id(t)] = t
             for o in self.tracked:  # objects earlier calls touched: diff them from the very start
@@ -355,6 +362,14 @@ class _Program:
             out_leaves: list = []
             out_tpl = _flatten_out(out, out_leaves)
             del out
+            # tensor arguments: in-place writes (x.add_(1), x[0] = v) and gradients backward left on them are
+            # carried out like state, and written into the caller's tensors after each call
+            arg_writes = tuple(k for k, t in enumerate(made) if t._data is not made_in[k])
+            arg_grads = tuple(k for k, t in enumerate(made) if t.__dict__.get("_grad") is not None)
+            if (arg_writes or arg_grads) and self.mesh is not None:
+                raise GraphBreak("a data-parallel compiled step cannot write into its tensor arguments (in-place "
+                                 "ops or .grad on an argument)")
+            out_leaves += [made[k]._data for k in arg_writes] + [made[k]._grad._value() for k in arg_grads]
             new_state = [t._data for t in lifted]
             written = tuple(n is not v for n, v in zip(new_state, state_vals))
             escaped: list = []  # trace-made tensors that outlive the call, in a fixed order
@@ -409,7 +424,7 @@ class _Program:
                 t._grad_fn = None
             for obj, snap in obs.objects.values():  # (restored again below; now so that containers the
                 _restore_object(obj, snap)           # step emptied or replaced drop what they held)
-            accounted = set(esc_index)
+            accounted = set(esc_index) | {id(made[k]._grad) for k in arg_grads}
 
             def leaked():
                 for r in obs.created.values():
@@ -439,7 +454,8 @@ class _Program:
             esc_vals = [t._data for t in escaped]
             esc_meta = [(t._requires_grad and t._grad_fn is not None, type(t)) for t in escaped]
             self.plan = dict(out_tpl=out_tpl, written=written, attr_plan=attr_plan, obj_plan=obj_plan,
-                             n_esc=len(escaped), esc_meta=esc_meta, rebinds=rebinds)
+                             n_esc=len(escaped), esc_meta=esc_meta, rebinds=rebinds, arg_writes=arg_writes,
+                             arg_grads=arg_grads)
             self.trace_info = dict(modules=[m for m, _ in _modules_seen(obs)], presync=list(obs.presync.values()),
                                    data_parallel=obs.data_parallel, grown=grown,
                                    grad_deps=list(obs.grad_deps.values()))
@@ -522,9 +538,9 @@ class _Program:
         leaves: list = []
         _flatten_args(args, leaves)
         _flatten_args(kwargs, leaves)
-        return self.run(leaves)
+        return self.run(leaves, args, kwargs)
 
-    def run(self, leaves):
+    def run(self, leaves, args=(), kwargs=None):
         """One call with the arguments' dynamic leaves (tensor payloads, arrays)."""
         lifted = self.lifted
         # lifted state tensors are bases (views are never lifted), so _data is current
@@ -554,6 +570,10 @@ class _Program:
                 c[key] = _carried_value(carried, escaped)
         for k, j in plan["rebinds"]:
             lifted[k] = escaped[j]
+        n_back = len(plan["arg_writes"]) + len(plan["arg_grads"])
+        if n_back:
+            out_leaves, back = out_leaves[:len(out_leaves) - n_back], out_leaves[len(out_leaves) - n_back:]
+            _write_back_args(args, kwargs, plan, back)
         _STATS["compiled_calls"] += 1
         return _unflatten_out(plan["out_tpl"], iter(out_leaves))
 
@@ -581,6 +601,38 @@ class _Program:
             rows = jax.numpy.concatenate([sh.data for sh in shards]) if len(shards) > 1 else shards[0].data
             out.append(_gather_replicas(rows))
         return out
+
+
+def _arg_tensors(x, out: list) -> list:
+    """The tensor arguments in `_flatten_args` order."""
+    if isinstance(x, Tensor):
+        out.append(x)
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            _arg_tensors(v, out)
+    elif isinstance(x, dict):
+        for v in x.values():
+            _arg_tensors(v, out)
+    return out
+
+
+def _write_back_args(args, kwargs, plan, values) -> None:
+    """Write what the program computed for the caller's tensor arguments: new payloads of in-place writes (through
+    the tensor, so a view argument reaches its base, as eagerly) and gradients (accumulated as backward does)."""
+    from ..autograd import grad_mode
+
+    tensors = _arg_tensors(kwargs or {}, _arg_tensors(args, []))
+    it = iter(values)
+    prev = grad_mode.state.enabled
+    grad_mode.state.enabled = False
+    try:
+        for k in plan["arg_writes"]:
+            tensors[k]._inplace_assign(Tensor._make(next(it)), "copy_")
+        for k in plan["arg_grads"]:
+            t, g = tensors[k], Tensor._make(next(it))
+            t._grad = g if t._grad is None else t._grad + g
+    finally:
+        grad_mode.state.enabled = prev
 
 
 def _carried_value(carried, escaped):
@@ -613,7 +665,7 @@ def _global_aval(a, mesh, sharded=False):
 def _data_parallel_pending() -> bool:
     """A DistributedDataParallel/DataParallel module exists and there are several devices (local, or
     across the processes of an initialized process group)."""
-    from .nn.parallel.distributed import _live_replicated_modules
+    from ..nn.parallel.distributed import _live_replicated_modules
 
     return bool(_live_replicated_modules) and len(jax.devices()) > 1
 
@@ -672,6 +724,12 @@ def _user_frame(tb) -> str:
     return where
 
 
+def _dynamo_disabled() -> bool:
+    from .._dynamo import config as dynamo_config
+
+    return dynamo_config.disable
+
+
 _BREAK_ERRORS = (GraphBreak, jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError,
                  jax.errors.TracerIntegerConversionError, jax.errors.TracerArrayConversionError)
 
@@ -711,7 +769,7 @@ class CompiledFunction:
         return (sig, self._guard(), grads)
 
     def __call__(self, *args, **kwargs):
-        if self.eager_only or _trace_state.observer is not None:
+        if self.eager_only or _trace_state.observer is not None or _stance[0] != "default" or _dynamo_disabled():
             return self.fn(*args, **kwargs)
         if not self.seen.warm:
             return self._first_call(args, kwargs)
@@ -726,7 +784,7 @@ class CompiledFunction:
                 return self.fn(*args, **kwargs)
             self._remember(prog, args, kwargs)
         with _lock:
-            return prog.run(leaves)
+            return prog.run(leaves, args, kwargs)
 
     def _remember(self, prog, args, kwargs):
         """Cache a program unless it is good for one call only (it created new state slots)."""
@@ -828,9 +886,9 @@ def _guess_state(fn, args, kwargs, optimizers: list | None = None) -> list:
     arguments, closure, referenced globals and bound object. Lifting them before the first trace
     spares re-tracing for each; the trace then confirms (a tensor not guessed is found and lifted,
     one guessed but unused costs an unused input)."""
-    from .nn.modules.module import Module
-    from .optim.optimizer import Optimizer
-    from .random import Generator, default_generator
+    from ..nn.modules.module import Module
+    from ..optim.optimizer import Optimizer
+    from ..random import Generator, default_generator
 
     out: dict = {}
     seen_objs: set = set()
@@ -1011,14 +1069,25 @@ class OptimizedModule:
         return "OptimizedModule(\n  (_orig_mod): " + repr(self._orig_mod).replace("\n", "\n  ") + "\n)"
 
 
+_MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")
+
+
 def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor", mode=None, options=None,
             disable: bool = False):
     """torch.compile: usable as `compile(fn)`, `@compile`, `@compile(fullgraph=True)`, `compile(module)`."""
+    if isinstance(backend, str):
+        from .._dynamo import lookup_backend
+
+        lookup_backend(backend)  # InvalidBackend for a name torch does not know
+    elif backend is not None and not callable(backend):
+        raise TypeError(f"torch.compile: backend must be a string or a callable, got {type(backend).__name__}")
+    if mode is not None and mode not in _MODES:
+        raise RuntimeError(f"Unrecognized mode={mode}, should be one of: {', '.join(_MODES)}")
 
     def wrap(m):
         if disable:
             return m
-        from .nn.modules.module import Module
+        from ..nn.modules.module import Module
 
         if isinstance(m, Module):
             return OptimizedModule(m, fullgraph)
@@ -1034,6 +1103,192 @@ def reset() -> None:
     reset_stats()
 
 
-def disable(fn=None, recursive=True):
+def disable(fn=None, recursive=True, *, reason=None):
+    """torch.compiler.disable: `fn` always runs eagerly. Met inside a compiled function, it is a graph break: that
+    function runs eagerly from then on (torch compiles around the call instead; the results are the same)."""
+    if fn is None:
+        return functools.partial(disable, recursive=recursive, reason=reason)
+    if isinstance(fn, (CompiledFunction, OptimizedModule)):
+        return fn._orig_mod if isinstance(fn, OptimizedModule) else fn.fn
+    from ..nn.modules.module import Module
+
+    if isinstance(fn, Module):  # a module: its forward never compiles
+        fn.forward = disable(fn.forward, recursive, reason=reason)
+        return fn
+
+    @functools.wraps(fn)
+    def run_eagerly(*args, **kwargs):
+        if _trace_state.observer is not None:
+            raise GraphBreak(f"{getattr(fn, '__qualname__', fn)} is marked torch.compiler.disable"
+                             + (f" ({reason})" if reason else ""))
+        return fn(*args, **kwargs)
+
+    run_eagerly._jaxtorch_disabled = "recursive" if recursive else "shallow"
+    return run_eagerly
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The rest of torch.compiler's public API.
+
+from . import config  # noqa: E402
+
+_stance = ["default"]
+_default_backend = ["inductor"]
+_STANCES = ("default", "force_eager", "eager_on_recompile", "fail_on_recompile", "eager_then_compile", "aot_eager")
+
+
+class _Stance:
+    """What `set_stance` returns: also usable as a context manager and a decorator, restoring the old stance."""
+
+    def __init__(self, previous: str) -> None:
+        self._previous = previous
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        _stance[0] = self._previous
+        return False
+
+    def __call__(self, fn):
+        stance = _stance[0]
+        _stance[0] = self._previous
+
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            saved = _stance[0]
+            _stance[0] = stance
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _stance[0] = saved
+
+        return wrapped
+
+
+def set_stance(stance: str = "default", *, skip_guard_eval_unsafe: bool = False, force_backend=None) -> _Stance:
+    """torch.compiler.set_stance. 'default' compiles; 'force_eager' runs compiled functions and modules eagerly.
+    The recompile-driven stances need torch's guard machinery and raise NotImplementedError."""
+    if stance not in _STANCES:
+        raise RuntimeError(f"invalid stance {stance!r}; expected one of {', '.join(_STANCES)}")
+    if stance not in ("default", "force_eager"):
+        raise NotImplementedError(f"torch.compiler.set_stance({stance!r}) is not supported by jaxtorch")
+    if skip_guard_eval_unsafe:
+        raise NotImplementedError("torch.compiler.set_stance(skip_guard_eval_unsafe=True) is not supported by jaxtorch")
+    if force_backend is not None:
+        raise NotImplementedError("torch.compiler.set_stance(force_backend=...) is not supported by jaxtorch")
+    previous = _stance[0]
+    _stance[0] = stance
+    return _Stance(previous)
+
+
+def is_dynamo_compiling() -> bool:
+    return is_compiling()
+
+
+def is_exporting() -> bool:
+    """jaxtorch never exports (torch.export is not supported), so this is always False."""
+    return False
+
+
+def allow_in_graph(fn):
+    """Identity: every function jaxtorch's compile meets is traced into the graph already."""
+    return fn
+
+
+def substitute_in_graph(original_fn, *, can_constant_fold_through: bool = False, skip_signature_check: bool = False):
+    """jaxtorch traces `original_fn` itself: the polyfill is returned unchanged and nothing is substituted."""
+    return lambda polyfill: polyfill
+
+
+def assume_constant_result(fn):
+    return fn
+
+
+def list_backends(exclude_tags=("debug", "experimental")) -> list:
+    from .. import _dynamo
+
+    return _dynamo.list_backends(exclude_tags)
+
+
+def set_default_backend(backend: str) -> None:
+    from .. import _dynamo
+
+    _dynamo.lookup_backend(backend)
+    _default_backend[0] = backend
+
+
+def get_default_backend() -> str:
+    return _default_backend[0]
+
+
+def set_enable_guard_collectives(enabled: bool) -> bool:
+    """Recorded only: jaxtorch's data-parallel programs need no guard collectives. Returns the previous value."""
+    previous = _guard_collectives[0]
+    _guard_collectives[0] = bool(enabled)
+    return previous
+
+
+_guard_collectives = [False]
+
+
+def cudagraph_mark_step_begin() -> None:
+    """A marker for torch's CUDA-graph trees; XLA programs need none."""
+
+
+def wrap_numpy(fn):
+    """torch.compiler.wrap_numpy: `fn` takes and returns NumPy arrays; the wrapper takes and returns tensors."""
+    import numpy as _np
+
+    def to_np(x):
+        return x.numpy(force=True) if isinstance(x, Tensor) else x
+
+    def to_tensor(x):
+        if isinstance(x, _np.ndarray):
+            from .._ops.creation import from_numpy
+
+            return from_numpy(x)
+        if isinstance(x, (tuple, list)):
+            return type(x)(to_tensor(v) for v in x)
+        if isinstance(x, dict):
+            return {k: to_tensor(v) for k, v in x.items()}
+        return x
+
+    @functools.wraps(fn)
+    def wrapped(*args, **kwargs):
+        args = jax.tree_util.tree_map(to_np, args, is_leaf=lambda x: isinstance(x, Tensor))
+        kwargs = jax.tree_util.tree_map(to_np, kwargs, is_leaf=lambda x: isinstance(x, Tensor))
+        return to_tensor(fn(*args, **kwargs))
+
+    return wrapped
+
+
+def nested_compile_region(fn=None):
+    """torch compiles a region once and reuses it; jaxtorch traces it inline (XLA deduplicates nothing, results
+    are the same)."""
     return fn if fn is not None else (lambda f: f)
+
+
+def _guard_filter(*args, **kwargs):
+    raise NotImplementedError("torch.compiler guard filters are not supported by jaxtorch: its compile keys programs "
+                              "on argument structure and module state, not on torch's guards")
+
+
+keep_portable_guards_unsafe = skip_guard_on_inbuilt_nn_modules_unsafe = _guard_filter
+skip_guard_on_all_nn_modules_unsafe = keep_tensor_guards_unsafe = _guard_filter
+skip_guard_on_globals_unsafe = skip_all_guards_unsafe = _guard_filter
+
+
+def save_cache_artifacts():
+    raise NotImplementedError("torch.compiler.save_cache_artifacts is not supported by jaxtorch (use JAX's "
+                              "persistent compilation cache, jax_compilation_cache_dir)")
+
+
+def load_cache_artifacts(serialized_artifacts: bytes):
+    raise NotImplementedError("torch.compiler.load_cache_artifacts is not supported by jaxtorch (use JAX's "
+                              "persistent compilation cache, jax_compilation_cache_dir)")
+
+
+def load_compiled_function(file, *, f_globals=None, external_data=None):
+    raise NotImplementedError("torch.compiler.load_compiled_function is not supported by jaxtorch")
 
