@@ -13,6 +13,12 @@ Worker processes (DataLoader with num_workers > 0, or any multiprocessing spawn/
 script as `__mp_main__` before anything else; the shim rides along in multiprocessing's preparation data so the
 child installs it before that re-import (see `_patch_multiprocessing`).
 
+Package metadata answers too: `importlib.metadata.version("torch")` / `distribution("torchvision")` (which libraries
+such as transformers read to decide whether torch is usable) give jaxtorch's torch-level versions
+(`jaxtorch.version`), from distributions the same finder serves; nothing is written to site-packages, and a real
+torch installed in the same environment is shadowed while the shim is installed. `torch.__version__` is then the
+torch-level `TorchVersion` (`jaxtorch.__version__` is jaxtorch's own release otherwise; see `install`).
+
 Real torch must not be imported in the same process: `install()` raises if it already is.
 """
 
@@ -21,6 +27,8 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.machinery
+import importlib.metadata
+import pathlib
 import sys
 import types
 
@@ -84,7 +92,42 @@ class _AliasLoader(importlib.abc.Loader):
         module.__spec__ = self._spec
 
 
+class _Metadata(importlib.metadata.Distribution):
+    """The installed-package metadata of torch/torchvision as jaxtorch stands in for them (in memory only)."""
+
+    def __init__(self, name: str, version: str, summary: str) -> None:
+        self._name, self._version_text, self._summary = name, version, summary
+
+    def read_text(self, filename: str) -> str | None:
+        if filename in ("METADATA", "PKG-INFO"):
+            return (f"Metadata-Version: 2.1\nName: {self._name}\nVersion: {self._version_text}\n"
+                    f"Summary: {self._summary}\n")
+        if filename == "top_level.txt":
+            return self._name + "\n"
+        return None
+
+    def locate_file(self, path) -> pathlib.Path:
+        return pathlib.Path(__file__).parent / path
+
+
+def _distributions() -> dict:
+    from . import version
+
+    return {
+        "torch": _Metadata("torch", version.__version__, "jaxtorch standing in for torch (PyTorch's API on JAX)"),
+        "torchvision": _Metadata("torchvision", version.torchvision_version,
+                                 "jaxtorch.vision standing in for torchvision"),
+    }
+
+
 class _TorchFinder(importlib.abc.MetaPathFinder):
+    def find_distributions(self, context=importlib.metadata.DistributionFinder.Context()):
+        dists = _distributions()
+        if context.name is None:
+            return iter(dists.values())
+        wanted = context.name.lower().replace("-", "_").replace(".", "_")
+        return iter([dists[wanted]] if wanted in dists else [])
+
     def find_spec(self, fullname, path=None, target=None):
         real = _target(fullname)
         if real is None:
@@ -108,6 +151,7 @@ class _TorchFinder(importlib.abc.MetaPathFinder):
 
 
 _finder = _TorchFinder()
+_saved_versions: list = []  # jaxtorch's own __version__ strings while the shim replaces them
 _orig_get_preparation_data = None
 
 
@@ -166,8 +210,13 @@ def install() -> None:
                                f"install() (or run `python -m jaxtorch script.py`) before anything imports {alias}")
     import jaxtorch
     import jaxtorch.vision  # noqa: F401
+    from . import torch_version, version
 
     sys.meta_path.insert(0, _finder)
+    # Under the shim this package *is* torch: its __version__ is the torch-level one scripts compare against.
+    _saved_versions[:] = [jaxtorch.__version__, jaxtorch.vision.__version__]
+    jaxtorch.__version__ = torch_version.__version__
+    jaxtorch.vision.__version__ = torch_version.TorchVersion(version.torchvision_version)
     # Alias what is already loaded, so `torch.optim` reached as an attribute and `import torch.optim` agree.
     for name, module in list(sys.modules.items()):
         if isinstance(module, types.ModuleType) and (name == "jaxtorch" or name.startswith("jaxtorch.")):
@@ -180,6 +229,12 @@ def uninstall() -> None:
     """Undo `install()`: remove the finder, the torch/torchvision aliases and the multiprocessing hook."""
     if _finder in sys.meta_path:
         sys.meta_path.remove(_finder)
+    if _saved_versions:
+        import jaxtorch
+        import jaxtorch.vision
+
+        jaxtorch.__version__, jaxtorch.vision.__version__ = _saved_versions
+        _saved_versions.clear()
     for name in list(sys.modules):
         if _target(name) is not None and getattr(sys.modules[name], "__name__", "").startswith("jaxtorch"):
             del sys.modules[name]

@@ -21,6 +21,7 @@ import pickle
 import struct
 import sys
 import tempfile
+import warnings
 import zipfile
 from collections import Counter, OrderedDict
 from typing import Any, BinaryIO, Callable
@@ -989,11 +990,31 @@ _ZIP_HINT = (" This is an internal miniz error. If you are seeing this error, th
              "transferred incorrectly, or the file was modified after saving.")
 
 
+_TRUE_VALUES = ("1", "y", "yes", "true")
+
+
 def load(f, map_location=None, pickle_module: Any = None, *, weights_only: bool | None = None,
          mmap: bool | None = None, **pickle_load_args) -> Any:
-    """torch.load: read a file torch.save (real torch or jaxtorch) wrote. Safe by default (weights_only)."""
-    if weights_only is None:
+    """torch.load: read a file torch.save (real torch or jaxtorch) wrote. Safe by default (weights_only).
+
+    As torch, the environment can force the choice: TORCH_FORCE_WEIGHTS_ONLY_LOAD=1 makes every load
+    weights-only (even with weights_only=False), TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 turns it off where the caller
+    did not pass weights_only (with a warning)."""
+    weights_only_not_set = weights_only is None
+    if weights_only_not_set:
         weights_only = pickle_module is None
+    force_on = os.getenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "0").lower() in _TRUE_VALUES
+    force_off = os.getenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "0").lower() in _TRUE_VALUES
+    if force_on and force_off:
+        raise RuntimeError("Only one of `TORCH_FORCE_WEIGHTS_ONLY_LOAD` or `TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD` "
+                           "should be set, but both were set.")
+    if force_on:
+        weights_only = True
+    elif force_off and weights_only_not_set:
+        warnings.warn("Environment variable TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD detected, since the`weights_only` "
+                      "argument was not explicitly passed to `torch.load`, forcing weights_only=False.", UserWarning,
+                      stacklevel=2)
+        weights_only = False
     if weights_only and pickle_module is not None:
         raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
     if mmap and not isinstance(f, (str, os.PathLike)):
