@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 
 import jax
 
@@ -57,10 +58,42 @@ class device:
         return (device, (str(self),))
 
     def __enter__(self):
+        # `with torch.device(d):` makes d the device of factory functions called without one (thread-local, nested)
+        stack = getattr(_context, "stack", None)
+        if stack is None:
+            stack = _context.stack = []
+        stack.append(self)
         return self
 
     def __exit__(self, *exc):
+        _context.stack.pop()
         return False
+
+
+_context = threading.local()
+_global_default: list = [None]  # set_default_device's device (None: JAX's default placement)
+
+
+def current_default() -> device | None:
+    """The device factory functions use when none is given, if one was chosen: the innermost
+    `with torch.device(...)` block, else `torch.set_default_device`'s. None: JAX's default placement."""
+    stack = getattr(_context, "stack", None)
+    if stack:
+        return stack[-1]
+    return _global_default[0]
+
+
+def set_default_device(d) -> None:
+    """torch.set_default_device: the device factory functions use from now on (None: back to the default)."""
+    _global_default[0] = None if d is None else to_device(d)
+
+
+def get_default_device() -> device:
+    return current_default() or default_device()
+
+
+def is_meta(d) -> bool:
+    return d is not None and to_device(d).type == "meta"
 
 
 @functools.lru_cache(maxsize=None)

@@ -68,9 +68,12 @@ complex64 = dtype("complex64", np.complex64, _COMPLEX, 2)
 complex128 = dtype("complex128", np.complex128, _COMPLEX, 3)
 float8_e4m3fn = dtype("float8_e4m3fn", ml_dtypes.float8_e4m3fn, _FLOAT, 0)
 float8_e5m2 = dtype("float8_e5m2", ml_dtypes.float8_e5m2, _FLOAT, 0)
+float8_e4m3fnuz = dtype("float8_e4m3fnuz", ml_dtypes.float8_e4m3fnuz, _FLOAT, 0)
+float8_e5m2fnuz = dtype("float8_e5m2fnuz", ml_dtypes.float8_e5m2fnuz, _FLOAT, 0)
+float8_e8m0fnu = dtype("float8_e8m0fnu", ml_dtypes.float8_e8m0fnu, _FLOAT, 0)
 
 ALL = [bool_, uint8, int8, int16, uint16, int32, uint32, int64, uint64, float16, bfloat16, float32, float64,
-       complex64, complex128, float8_e4m3fn, float8_e5m2]
+       complex64, complex128, float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz, float8_e8m0fnu]
 # torch's aliases; the canonical name is what repr prints.
 ALIASES = {
     "bool": bool_, "uint8": uint8, "int8": int8, "int16": int16, "short": int16, "uint16": uint16,
@@ -78,6 +81,7 @@ ALIASES = {
     "float16": float16, "half": float16, "bfloat16": bfloat16, "float32": float32, "float": float32,
     "float64": float64, "double": float64, "complex64": complex64, "cfloat": complex64,
     "complex128": complex128, "cdouble": complex128, "float8_e4m3fn": float8_e4m3fn, "float8_e5m2": float8_e5m2,
+    "float8_e4m3fnuz": float8_e4m3fnuz, "float8_e5m2fnuz": float8_e5m2fnuz, "float8_e8m0fnu": float8_e8m0fnu,
 }
 
 _BY_NP = {d.np: d for d in ALL}

@@ -171,7 +171,24 @@ def tensor_str(t) -> str:
     return _tensor_str_rec(a, 7, summarize, fmt)
 
 
+def _meta_repr(t, prefix: str) -> str:
+    # a meta tensor has no values: torch prints "..." with its device, size and (non-default) dtype
+    suffixes = ["device='meta'", f"size={tuple(t.shape)}"]
+    if t.dtype is not _dt.get_default_dtype():
+        suffixes.append(f"dtype={t.dtype}")
+    if t.grad_fn is not None:
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t.requires_grad and type(t).__name__ != "Parameter":
+        suffixes.append("requires_grad=True")
+    s = prefix + "..., " + ", ".join(suffixes)
+    if type(t).__name__ == "Parameter":
+        return "Parameter containing:\n" + s + (", requires_grad=True)" if t.requires_grad else ")")
+    return s + ")"
+
+
 def tensor_repr(t, prefix: str = "tensor(") -> str:
+    if t.is_meta:
+        return _meta_repr(t, prefix)
     body = tensor_str(t)
     suffixes = []
     dt = t.dtype

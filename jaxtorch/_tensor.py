@@ -60,6 +60,8 @@ def apply_chain(x, *, chain):
 def scatter_chain(base, value, *, chain):
     """The base after writing `value` into the view `chain` selects: the index map of the view is
     computed by running the chain on an iota of the base, so every view function is supported."""
+    if is_byte_chain(chain):
+        return _scatter_bytes(base, value, chain, changed_only=False)
     if not chain:
         return jnp.broadcast_to(value, base.shape).astype(base.dtype)
     iota = jnp.arange(base.size, dtype=jnp.int64 if base.size >= 2**31 else jnp.int32).reshape(base.shape)
@@ -71,6 +73,8 @@ def scatter_chain(base, value, *, chain):
 def scatter_chain_changed(base, value, *, chain):
     """scatter_chain for a view whose elements share memory (an expanded view): only the elements the
     write changed reach the base, so `e[:, 1] = v` on an expanded `e` writes v, as in torch."""
+    if is_byte_chain(chain):
+        return _scatter_bytes(base, value, chain, changed_only=True)
     iota = jnp.arange(base.size, dtype=jnp.int64 if base.size >= 2**31 else jnp.int32).reshape(base.shape)
     idx = apply_chain(iota, chain=chain).reshape(-1)
     old = apply_chain(base, chain=chain)
@@ -83,17 +87,177 @@ def scatter_chain_changed(base, value, *, chain):
 _chain_index_cache: dict = {}
 
 
-def chain_index_map(chain, base_shape) -> np.ndarray:
-    """Flat storage offsets of every element of a view (numpy, cached): strides come from it."""
+def chain_index_map(chain, base_shape, base_dtype=None) -> np.ndarray:
+    """Flat storage offsets of every element of a view (numpy, cached): strides come from it. For a chain
+    with dtype views (`is_byte_chain`) they count elements of the view's dtype from the base's first byte (as
+    floats where an element does not start on a multiple of its size);
+    `base_dtype` defaults to the source dtype of the chain's first dtype view."""
+    if is_byte_chain(chain):
+        if base_dtype is None:
+            base_dtype = _chain_base_dtype(chain)
+        bmap, dt = chain_byte_map(chain, tuple(base_shape), base_dtype)
+        if (bmap % dt.itemsize).any():  # elements off the base's element grid: no integer offsets describe them
+            return bmap / dt.itemsize
+        return bmap // dt.itemsize
     key = (chain, base_shape)
     m = _chain_index_cache.get(key)
     if m is None:
         n = int(np.prod(base_shape, dtype=np.int64))
-        iota = np.arange(n, dtype=np.int64).reshape(base_shape)
-        with jax.ensure_compile_time_eval():  # concrete even while torch.compile traces a step
-            m = np.asarray(apply_chain(jnp.asarray(iota), chain=chain))
+        m = np.arange(n, dtype=np.int64).reshape(base_shape)
+        for fn, static in chain:
+            m = _index_step(fn, m, static)
         _chain_index_cache[key] = m
     return m
+
+
+def _index_step(fn, x: np.ndarray, static) -> np.ndarray:
+    """One view step run on an index array, in numpy for the common steps (no JAX dispatch, so no compile
+    per shape); any other step runs as itself on the indices."""
+    st = dict(static)
+    name = fn.__name__
+    if name == "_reshape_impl":
+        return x.reshape(st["shape"])
+    if name == "_slice_impl":
+        return x[(slice(None),) * st["dim"] + (slice(st["start"], st["stop"], st["step"]),)]
+    if name == "_select_impl":
+        return x[(slice(None),) * st["dim"] + (st["index"],)]
+    if name == "_transpose_impl" and (st["perm"] or x.ndim == 0):
+        return np.transpose(x, st["perm"])
+    if name == "_unsqueeze_impl":
+        return np.expand_dims(x, st["dim"])
+    if name == "_squeeze_impl":
+        return np.squeeze(x, st["dims"]) if st["dims"] else x
+    if name == "_expand_impl":
+        return np.broadcast_to(x, st["shape"])
+    with jax.ensure_compile_time_eval():  # concrete even while torch.compile traces a step
+        return np.asarray(fn(jnp.asarray(x), **st))
+
+
+# ---------------------------------------------------------------------------------------------
+# dtype views: a chain step that reinterprets bytes (`Tensor.view(dtype)`, tensors made from storages).
+# The iota trick above cannot follow such a step (one element becomes several, or several one), so a
+# chain holding one is mapped at the byte level instead: `chain_byte_map` runs the chain on the byte
+# offset of every base element, with byte-aware rules for the steps that change the element size, and
+# writes through such a view scatter the view's bytes into the base's bytes (`_scatter_bytes`).
+
+
+def _to_bytes(x):
+    """x's bytes (little-endian on every platform JAX runs on) as uint8 of shape x.shape + (itemsize,)."""
+    dt = x.dtype
+    if dt == jnp.bool_:
+        return x.astype(jnp.uint8)[..., None]
+    if jnp.issubdtype(dt, jnp.complexfloating):  # XLA cannot bitcast complex: go through (real, imag)
+        parts = jnp.stack([jnp.real(x), jnp.imag(x)], axis=-1)
+        return _to_bytes(parts).reshape(x.shape + (dt.itemsize,))
+    b = jax.lax.bitcast_convert_type(x, jnp.uint8)
+    return b[..., None] if dt.itemsize == 1 else b
+
+
+def _from_bytes(b, dtype):
+    """The inverse of _to_bytes: uint8 of shape (..., itemsize) as (...) of dtype."""
+    dt = np.dtype(dtype)
+    if dt == np.bool_:
+        return b[..., 0] != 0
+    if dt.kind == "c":
+        real = np.dtype(f"f{dt.itemsize // 2}")
+        parts = _from_bytes(b.reshape(b.shape[:-1] + (2, dt.itemsize // 2)), real)
+        return jax.lax.complex(parts[..., 0], parts[..., 1])
+    if dt.itemsize == 1:
+        return jax.lax.bitcast_convert_type(b[..., 0], dt)
+    return jax.lax.bitcast_convert_type(b, dt)
+
+
+def dtype_view_impl(x, *, src, dst):
+    """x (of dtype src) reinterpreted as dst: the last dimension scales by the ratio of the element sizes."""
+    if x.dtype == dst:
+        return x
+    if x.dtype.itemsize == np.dtype(dst).itemsize and x.dtype != jnp.bool_ and np.dtype(dst) != np.bool_ \
+            and not jnp.iscomplexobj(x) and np.dtype(dst).kind != "c":
+        return jax.lax.bitcast_convert_type(x, dst)
+    b = _to_bytes(x)
+    if x.ndim:
+        b = b.reshape(x.shape[:-1] + (x.shape[-1] * x.dtype.itemsize // np.dtype(dst).itemsize, np.dtype(dst).itemsize))
+    return _from_bytes(b, dst)
+
+
+# steps of other files that change the element type; they are told apart by name (their index-map
+# convention, in real-element units, only holds when no dtype view precedes them)
+_COMPLEX_REAL_STEPS = ("_view_as_real_impl", "_view_as_complex_impl")
+
+
+def is_byte_chain(chain) -> bool:
+    """Whether the view chain holds a dtype view, so its index maps must be computed on bytes."""
+    for fn, _ in chain:
+        if fn is dtype_view_impl:
+            return True
+    return False
+
+
+def _chain_base_dtype(chain) -> np.dtype:
+    """The base's dtype, read back from the source dtype of a byte chain's first dtype view."""
+    first = next(i for i, (fn, _) in enumerate(chain) if fn is dtype_view_impl)
+    dt = np.dtype(dict(chain[first][1])["src"])
+    for fn, _ in reversed(chain[:first]):
+        if fn.__name__ == _COMPLEX_REAL_STEPS[0]:
+            dt = np.dtype(f"c{dt.itemsize * 2}")
+        elif fn.__name__ == _COMPLEX_REAL_STEPS[1]:
+            dt = np.dtype(f"f{dt.itemsize // 2}")
+    return dt
+
+
+_byte_map_cache: dict = {}
+
+
+def chain_byte_map(chain, base_shape: tuple, base_dtype) -> tuple:
+    """(byte offset from the base's first byte of every element of the view, the view's numpy dtype)."""
+    base_dtype = np.dtype(base_dtype)
+    key = (chain, base_shape, base_dtype)
+    hit = _byte_map_cache.get(key)
+    if hit is not None:
+        return hit
+    n = int(np.prod(base_shape, dtype=np.int64))
+    dt = base_dtype
+    b = (np.arange(n, dtype=np.int64) * dt.itemsize).reshape(base_shape)
+    for fn, static in chain:
+        if fn is dtype_view_impl:
+            new = np.dtype(dict(static)["dst"])
+            if new.itemsize < dt.itemsize:  # each element splits into consecutive smaller ones
+                r = dt.itemsize // new.itemsize
+                b = b[..., None] + np.arange(r, dtype=np.int64) * new.itemsize
+                b = b.reshape(b.shape[:-2] + (b.shape[-2] * r,))
+            elif new.itemsize > dt.itemsize:  # groups of elements merge: keep each group's first byte
+                r = new.itemsize // dt.itemsize
+                b = b.reshape(b.shape[:-1] + (b.shape[-1] // r, r))[..., 0]
+            dt = new
+        elif fn.__name__ == _COMPLEX_REAL_STEPS[0]:
+            dt = np.dtype(f"f{dt.itemsize // 2}")
+            b = np.stack([b, b + dt.itemsize], axis=-1)
+        elif fn.__name__ == _COMPLEX_REAL_STEPS[1]:
+            dt = np.dtype(f"c{dt.itemsize * 2}")
+            b = b[..., 0]
+        else:  # every other view step moves whole elements: it runs on the offsets as on values
+            b = _index_step(fn, b, static)
+    hit = (b, dt)
+    _byte_map_cache[key] = hit
+    return hit
+
+
+def _scatter_bytes(base, value, chain, *, changed_only):
+    """scatter_chain for a chain with dtype views: the view's bytes are written over the base's bytes."""
+    bmap, dt = chain_byte_map(chain, tuple(base.shape), base.dtype)
+    value = jnp.broadcast_to(jnp.asarray(value).astype(dt), bmap.shape)
+    new = _to_bytes(value).reshape(-1, dt.itemsize)
+    idx = (bmap.reshape(-1, 1) + np.arange(dt.itemsize, dtype=np.int64)).reshape(-1)
+    flat = _to_bytes(base).reshape(-1)
+    # an expanded view: only the elements the write changed reach the base. So for a bool view: writing all of
+    # it back would turn the base's nonzero bytes under unchanged elements into 1s.
+    if changed_only or dt == np.bool_:
+        old = _to_bytes(apply_chain(base, chain=chain)).reshape(-1, dt.itemsize)
+        keep = jnp.repeat(jnp.any(new != old, axis=-1), dt.itemsize)
+        flat = flat.at[jnp.where(keep, idx, flat.size)].set(new.reshape(-1), mode="drop")
+    else:
+        flat = flat.at[idx].set(new.reshape(-1))
+    return _from_bytes(flat.reshape(tuple(base.shape) + (base.dtype.itemsize,)), base.dtype)
 
 
 def _is_tracer(x) -> bool:
@@ -117,6 +281,11 @@ class Tensor:
     _retains_grad = False
     _is_param = False
     _vc = None  # own version counter ([n]) of a `.data` alias family; None: count in _version_box
+    # (byte offset, nbytes) of the storage a tensor made from a storage slice reports (jaxtorch/storage.py);
+    # None: the root's whole payload
+    _storage_span = None
+    _readonly = None  # on a root: why writes are refused (a storage mapped from a file with shared=True)
+    _ustorage = None  # on a root: weak reference to its UntypedStorage, so untyped_storage() keeps identity
     __array_priority__ = 1000
 
     def __new__(cls, *args, **kwargs):
@@ -131,6 +300,8 @@ class Tensor:
                 t = creation.empty(*args, dtype=_dt.get_default_dtype())
             obj = object.__new__(cls)
             obj._data = t._value()
+            if t._base is not None and t is not args[0]:  # torch.Tensor(storage) aliases the storage
+                obj.__dict__.update({k: v for k, v in t.__dict__.items() if k != "_data"})
             return obj
         return object.__new__(cls)
 
@@ -183,7 +354,11 @@ class Tensor:
 
         base = self._base
         chain = self._view_chain
-        if self._detached_view or not base._requires_grad:
+        if type(base._data) is jax.ShapeDtypeStruct:  # a view of a meta tensor: shapes only
+            import functools
+
+            self._data = jax.eval_shape(functools.partial(apply_chain, chain=chain), base._data)
+        elif self._detached_view or not base._requires_grad:
             self._data = jitted(apply_chain, (("chain", chain),))(base._data)
         else:
             prev = _gm.state.enabled
@@ -209,13 +384,21 @@ class Tensor:
             self._detached_view = True
         if src._vc is not None:
             self._vc = src._vc
+        if src._storage_span is not None:
+            self._storage_span = src._storage_span
         return self
 
     def _inplace_assign(self, new: Tensor, name: str = "inplace") -> Tensor:
         """Make `new` (already of self's shape and dtype) the value of self, through views, on the tape."""
         from ._ops._dispatch import apply
 
+        root = self._base if self._base is not None else self
+        if type(root._data) is jax.ShapeDtypeStruct:  # a meta tensor has no data to write (as in torch)
+            self._bump()
+            return self
         recording = _gm.state.enabled and (self._requires_grad or new._requires_grad) and not self._detached_view
+        if (self._base if self._base is not None else self)._readonly is not None:
+            raise NotImplementedError((self._base if self._base is not None else self)._readonly)
         if self._base is None:
             if _ts.observer is not None:  # torch.compile: a write to pre-existing state is state
                 _ts.observer.observe(self)
@@ -278,6 +461,10 @@ class Tensor:
         d = self._data
         if _is_tracer(d):
             return default_device()
+        if type(d) is jax.ShapeDtypeStruct:
+            from ._device import device
+
+            return device("meta")
         try:
             return from_jax_device(next(iter(d.devices())))
         except Exception:
@@ -292,10 +479,151 @@ class Tensor:
         return self.device.type == "cpu"
 
     is_sparse = False
+    is_sparse_csr = False
     is_quantized = False
-    is_meta = False
+    @property
+    def is_meta(self) -> bool:
+        """A tensor on the 'meta' device: shape and dtype only (built under `with torch.device("meta")`, or with
+        device="meta"); ops on it compute shapes, reading its values is an error, as in torch."""
+        return type(self._data) is jax.ShapeDtypeStruct
+
+    def _no_data(self, what: str):
+        if type(self._data) is jax.ShapeDtypeStruct:
+            raise NotImplementedError("Cannot copy out of meta tensor; no data!")
     is_nested = False
-    layout = "torch.strided"
+    is_mkldnn = False
+    is_vulkan = False
+    is_ipu = False
+    is_maia = False
+
+    @property
+    def layout(self):
+        from ._tensortype import strided
+
+        return strided
+
+    @property
+    def is_xla(self) -> bool:
+        return self.device.type == "xla"
+
+    @property
+    def is_xpu(self) -> bool:
+        return self.device.type == "xpu"
+
+    @property
+    def is_mps(self) -> bool:
+        return self.device.type == "mps"
+
+    @property
+    def is_mtia(self) -> bool:
+        return self.device.type == "mtia"
+
+    def is_distributed(self) -> bool:
+        return False
+
+    def is_coalesced(self) -> bool:
+        raise RuntimeError("is_coalesced expected sparse coordinate tensor layout but got Strided")
+
+    # ---- the sparse/quantized/legacy surface: jaxtorch tensors are dense and unquantized, so these answer (or fail)
+    # as torch's do on a dense CPU tensor
+    def to_dense(self, dtype=None, *, masked_grad=None) -> Tensor:
+        return self if dtype is None else self.to(dtype)
+
+    def dense_dim(self) -> int:
+        return self.dim()
+
+    def sparse_dim(self) -> int:
+        return 0
+
+    def values(self):
+        raise RuntimeError("values expected sparse tensor layout but got Strided")
+
+    def indices(self):
+        raise RuntimeError("indices expected sparse coordinate tensor layout but got Strided")
+
+    def coalesce(self):
+        raise RuntimeError("coalesce expected sparse coordinate tensor layout but got Strided")
+
+    def crow_indices(self):
+        raise RuntimeError("Cannot get crow_indices on a tensor with layout Strided")
+
+    def col_indices(self):
+        raise RuntimeError("Cannot get col_indices on a tensor with layout Strided")
+
+    def ccol_indices(self):
+        raise RuntimeError("Cannot get ccol_indices on a tensor with layout Strided")
+
+    def row_indices(self):
+        raise RuntimeError("Cannot get row_indices on a tensor with layout Strided")
+
+    def _sparse_unsupported(self, *args, **kwargs):
+        raise NotImplementedError("sparse tensors are not supported by jaxtorch (dense tensors only)")
+
+    _sparse_unsupported._jaxtorch_unsupported = True
+
+    to_sparse = to_sparse_coo = to_sparse_csr = to_sparse_csc = to_sparse_bsr = to_sparse_bsc = _sparse_unsupported
+    sparse_mask = sparse_resize_ = sparse_resize_and_clear_ = _sparse_unsupported
+
+    def _quantized_unsupported(self, *args, **kwargs):
+        raise NotImplementedError("quantized tensors are not supported by jaxtorch")
+
+    _quantized_unsupported._jaxtorch_unsupported = True
+
+    q_scale = q_zero_point = q_per_channel_scales = q_per_channel_zero_points = _quantized_unsupported
+    q_per_channel_axis = qscheme = int_repr = dequantize = _quantized_unsupported
+
+    def to_mkldnn(self, dtype=None):
+        raise NotImplementedError("MKL-DNN tensors are not supported by jaxtorch")
+
+    to_mkldnn._jaxtorch_unsupported = True
+
+    volatile = False  # removed in torch 0.4: always False
+
+    def reinforce(self, reward):
+        raise RuntimeError("reinforce() was removed.\nUse torch.distributions instead.")
+
+    name = None  # named tensors are not supported: every tensor is unnamed
+
+    def const_data_ptr(self) -> int:
+        return self.data_ptr()
+
+    @property
+    def grad_dtype(self):
+        return self.dtype
+
+    def record_stream(self, stream) -> None:
+        """Nothing to record: jaxtorch keeps a tensor's buffer alive while any Python reference holds it."""
+        from ._toplevel import Stream
+
+        if stream is None or not isinstance(stream, Stream) and type(stream).__name__ != "Stream":
+            raise RuntimeError("unknown parameter type")
+
+    def as_subclass(self, cls) -> Tensor:
+        """The same data (and autograd history) as an instance of the Tensor subclass `cls`."""
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError(f"as_subclass(): argument 'cls' must be a subclass of torch.Tensor, not {cls!r}")
+        t = object.__new__(cls)
+        t.__dict__.update({k: v for k, v in self.__dict__.items() if k.startswith("_")})
+        return t
+
+    def _device_unavailable(kind: str):  # noqa: N805 - builds methods
+        def move(self, device=None, non_blocking: bool = False, memory_format=None):
+            raise AssertionError(f"Torch not compiled with {kind.upper()} enabled")
+
+        move.__name__ = kind
+        return move
+
+    xpu = _device_unavailable("xpu")
+    ipu = _device_unavailable("ipu")
+    mtia = _device_unavailable("mtia")
+    del _device_unavailable
+
+    def is_set_to(self, tensor: Tensor) -> bool:
+        """True when both tensors view the same memory the same way (storage, offset, sizes and strides)."""
+        mine = self._base if self._base is not None else self
+        theirs = tensor._base if tensor._base is not None else tensor
+        return (mine is theirs and self.shape == tensor.shape and self.stride() == tensor.stride()
+                and self.storage_offset() == tensor.storage_offset())
 
     @property
     def ndim(self) -> int:
@@ -344,7 +672,13 @@ class Tensor:
         shape = self._data.shape
         if self._base is None or not self._view_chain:
             return _contiguous_strides(shape), 0
-        m = chain_index_map(self._view_chain, tuple(self._base._data.shape))
+        base, chain, span = self._base._data, self._view_chain, self._storage_span
+        if span is not None or is_byte_chain(chain):
+            # offsets count elements of this tensor's dtype from the start of its storage
+            bmap, _ = chain_byte_map(chain, tuple(base.shape), base.dtype)
+            m = (bmap - (span[0] if span is not None else 0)) // self._data.dtype.itemsize
+        else:
+            m = chain_index_map(chain, tuple(base.shape))
         if m.size == 0:
             return _contiguous_strides(shape), 0
         off = int(m.reshape(-1)[0])
@@ -380,8 +714,18 @@ class Tensor:
         return True
 
     def data_ptr(self) -> int:
+        """The address of the tensor's first element: its root's payload buffer (a jax.Array's buffer, or a
+        host payload's numpy data) plus the element's byte offset in it. Unlike torch's, the address can
+        change after an in-place op: JAX arrays are immutable, so an in-place write rebinds the root to a new
+        buffer (views keep pointing into their root). A tensor without elements has address 0, as in torch."""
+        if self._data.size == 0 or type(self._data) is jax.ShapeDtypeStruct:  # no elements, or no data (meta)
+            return 0
         root = self._base if self._base is not None else self
-        return id(root) + self.storage_offset() * self.element_size() if self._base is not None else id(self)
+        address = _payload_address(root)
+        if self._base is None:
+            return address
+        span = self._storage_span
+        return address + (span[0] if span is not None else 0) + self.storage_offset() * self._data.dtype.itemsize
 
     def get_device(self) -> int:
         d = self.device
@@ -491,6 +835,8 @@ class Tensor:
             t._derived_version = self._version_box[0]
         t._detached_view = True
         t._vc = self._vc
+        if self._storage_span is not None:
+            t._storage_span = self._storage_span
         return t
 
     def detach_(self) -> Tensor:
@@ -522,10 +868,13 @@ class Tensor:
         self._detached_view = False
         self._version_box = [version, 0]
         self._vc = None
+        self._storage_span = self._readonly = self._ustorage = None
 
     # ---------------------------------------------------------------- Python protocol
     def item(self):
         d = self._value()
+        if type(d) is jax.ShapeDtypeStruct and d.size == 1:
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
         if _is_tracer(d):
             from ._errors import raise_concrete
 
@@ -537,6 +886,7 @@ class Tensor:
 
     def tolist(self):
         d = self._value()
+        self._no_data("tolist")
         if _is_tracer(d):
             from ._errors import raise_concrete
 
@@ -549,9 +899,12 @@ class Tensor:
         return a.tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        if self._requires_grad and not force:
+        if self._requires_grad and not force and _gm.state.enabled:  # torch allows it under no_grad
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         d = self._value()
+        if type(d) is jax.ShapeDtypeStruct:
+            raise TypeError("can't convert meta device type tensor to numpy. Use Tensor.cpu() to copy the tensor to "
+                            "host memory first.")
         if _is_tracer(d):
             from ._errors import raise_concrete
 
@@ -559,6 +912,7 @@ class Tensor:
         return np.asarray(d)
 
     def __array__(self, dtype=None, copy=None):
+        self._no_data("__array__")
         a = np.asarray(self._value())
         return a if dtype is None else a.astype(dtype)
 
@@ -578,6 +932,14 @@ class Tensor:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
+
+    def __contains__(self, element) -> bool:
+        import numbers
+
+        if not isinstance(element, (Tensor, numbers.Number)) and not _is_symbolic_scalar(element):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                               f"{type(element)}.")
+        return bool((self == element).any().item())
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
@@ -642,6 +1004,26 @@ class Tensor:
 _OVERLAP_OK = frozenset({"fill", "masked_fill", "index_fill", "index_put", "copy_view"})
 
 
+def _payload_address(root: Tensor) -> int:
+    """The address of a root tensor's payload, materialised as one row-major buffer."""
+    d = root._value()
+    if _is_tracer(d):
+        raise RuntimeError("Cannot access data pointer of a Tensor whose value is being traced (torch.compile, "
+                           "jax.jit, vmap, ...): it has no memory until the program runs. Read it outside the "
+                           "traced function.")
+    if isinstance(d, np.ndarray):  # a host payload
+        if not d.flags.c_contiguous:
+            d = root._data = np.ascontiguousarray(d)  # same values, laid out as torch's strides say
+        return d.ctypes.data
+    if len(d.sharding.device_set) > 1:
+        if not d.is_fully_replicated:
+            raise RuntimeError(f"data_ptr: this tensor's JAX payload is sharded over {len(d.sharding.device_set)} "
+                               "devices, so it has no single address; gather it first (e.g. `.cpu()`)")
+        d = d.addressable_shards[0].data
+    d.block_until_ready()  # the bytes must be written before anyone reads them through the address
+    return d.unsafe_buffer_pointer()
+
+
 def _rebuild_tensor(arr, requires_grad):
     t = Tensor._make(jnp.asarray(arr))
     t._requires_grad = requires_grad
@@ -662,6 +1044,10 @@ def _wrap_dim(dim: int, ndim: int) -> int:
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return dim % n
+
+
+def _is_symbolic_scalar(x) -> bool:
+    return isinstance(x, (np.generic, bool))
 
 
 def is_tensor(obj) -> bool:

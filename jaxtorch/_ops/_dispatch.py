@@ -27,6 +27,7 @@ from ..autograd.graph import Node
 from .._tensor import Tensor
 
 _Tracer = jax.core.Tracer
+_SDS = jax.ShapeDtypeStruct  # the payload of a tensor on the 'meta' device
 _fwd_cache: dict = {}
 _vjp_cache: dict = {}
 
@@ -152,6 +153,7 @@ def apply(fn, args: tuple, static: tuple = (), name: str | None = None):
     """Run fn on args (Tensors, Python scalars, None) and return Tensor(s)."""
     vals = []
     need_grad = False
+    meta = False
     obs = _ts.observer
     for a in args:
         if isinstance(a, Tensor):
@@ -160,17 +162,31 @@ def apply(fn, args: tuple, static: tuple = (), name: str | None = None):
             b = a._base
             if b is not None and a._derived_version != a._version_box[0]:
                 a._rederive()
-            vals.append(a._data)
+            d = a._data
+            if type(d) is _SDS:
+                meta = True
+            vals.append(d)
             if a._requires_grad:
                 need_grad = True
         else:
             vals.append(a)
+    if meta:
+        return _apply_meta(fn, vals, static)
     if need_grad and _gm.state.enabled:
         return _apply_recording(fn, args, vals, static, name)
     if _tracing(vals):
         out = _bound(fn, static)(*vals)
     else:
         out = _run(jitted(fn, static, True), _bound(fn, static), *vals)
+    if isinstance(out, tuple):
+        return tuple(Tensor._make(o) for o in out)
+    return Tensor._make(out)
+
+
+def _apply_meta(fn, vals, static):
+    """An op with a 'meta' input: only the output shapes and dtypes are computed (jax.eval_shape), no data, no
+    autograd record. Mixing meta and real tensors gives meta results, as in torch."""
+    out = jax.eval_shape(_bound(fn, static), *vals)
     if isinstance(out, tuple):
         return tuple(Tensor._make(o) for o in out)
     return Tensor._make(out)

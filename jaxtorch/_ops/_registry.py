@@ -82,6 +82,10 @@ def register(name: str | None = None, *, method: bool = True, function: bool = T
         n = name or fn.__name__
         if function:
             f = _with_out(fn) if out else fn
+            if not namespace and (f is not fn or "<locals>" in getattr(fn, "__qualname__", "")):
+                # wrappers and ops made by factories: name them as torch.<name>, where pickle (multiprocessing)
+                # finds them
+                f.__module__, f.__qualname__ = "jaxtorch", n
             if namespace:
                 NAMESPACES.setdefault(namespace, {})[n] = f
             else:

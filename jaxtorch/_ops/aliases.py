@@ -8,6 +8,7 @@ takes (weight, indices), losses take an int `reduction` (0 none, 1 mean, 2 sum),
 
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import jax
@@ -602,11 +603,23 @@ def _dt_short(d) -> str:
 
 @_fn()
 def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False) -> Tensor:
-    """A 1-D tensor read from a buffer object. Unlike torch, the tensor does not share the buffer's
-    memory (JAX arrays are immutable): later writes to the buffer are not seen."""
-    np_dtype = np.dtype(_dt.jnp_dtype(dtype))
-    size = np_dtype.itemsize
-    nbytes = len(memoryview(buffer).cast("B"))
+    """A 1-D tensor of `count` elements of `dtype` (all that fit when count < 0) read from an object with the
+    Python buffer protocol, skipping `offset` bytes. Unlike torch's, the tensor holds a copy: JAX arrays are
+    immutable and cannot share a Python buffer's memory, so later writes to the buffer are not seen by the
+    tensor, and writes to the tensor do not reach the buffer. (For the same reason torch's warning about
+    non-writable buffers does not apply and is not given.)"""
+    for name, value in (("count", count), ("offset", offset)):
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            raise TypeError(f"frombuffer(): argument '{name}' must be int, not {type(value).__name__}")
+    d = _dt.to_dtype(dtype)
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise ValueError("object does not implement Python buffer protocol.") from None
+    if not view.c_contiguous:
+        raise RuntimeError("could not retrieve buffer from object")
+    raw = view.cast("B") if view.format != "B" or view.ndim != 1 else view
+    nbytes, size = len(raw), d.itemsize
     if nbytes == 0 or count == 0:
         raise ValueError(f"both buffer length ({nbytes}) and count ({count}) must not be 0")
     if offset < 0 or offset >= nbytes:
@@ -620,7 +633,10 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False) -> Ten
     elif offset + count * size > nbytes:
         raise ValueError(f"requested buffer length ({count} * {size} bytes) after offset ({offset} bytes) must not "
                          f"be greater than actual buffer length ({nbytes} bytes)")
-    a = np.frombuffer(buffer, dtype=np_dtype, count=count, offset=offset).copy()
+    if requires_grad and not d.is_inexact:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    a = np.frombuffer(raw, dtype=np.uint8, count=count * size, offset=offset).copy()
+    a = (a != 0) if d == _dt.bool_ else a.view(d.np)  # a bool tensor holds only 0 and 1
     t = Tensor._make(jnp.asarray(a))
     if requires_grad:
         t.requires_grad_(True)
@@ -661,13 +677,6 @@ Tensor.__dlpack_device__ = lambda self: self._value().__dlpack_device__()
 
 # ---------------------------------------------------------------------------------------------
 # queries and global flags
-
-
-@_fn()
-def get_default_device():
-    from .._device import default_device
-
-    return default_device()
 
 
 def is_same_size(input, other) -> bool:

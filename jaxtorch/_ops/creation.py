@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import array
 import builtins
 import math
 import numbers
@@ -11,16 +12,34 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _dtype as _dt
-from .._device import default_device, jax_device, to_device
+from .._device import current_default, default_device, jax_device, to_device
+from .._tensortype import check_layout as _check_layout
 from .._tensor import Size, Tensor
 from ._dispatch import apply, jitted
 from ._registry import FUNCTIONS, register
 
 
+def meta_tensor(shape, dtype, requires_grad: bool = False) -> Tensor:
+    """A tensor on the 'meta' device: a shape and a dtype, no data (its payload is a jax.ShapeDtypeStruct)."""
+    t = Tensor._make(jax.ShapeDtypeStruct(tuple(shape), _dt.to_dtype(dtype).np))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _wants_meta(device) -> bool:
+    d = current_default() if device is None else device
+    return d is not None and to_device(d).type == "meta"
+
+
 def _finish(t: Tensor, device=None, requires_grad=False) -> Tensor:
+    if device is None:
+        device = current_default()
     if device is not None:
         d = to_device(device)
-        if d != default_device() or d.type != "cpu":
+        if d.type == "meta":
+            t._data = jax.ShapeDtypeStruct(t._data.shape, t._data.dtype)
+        elif d != default_device() or d.type != "cpu":
             t._data = jax.device_put(t._data, jax_device(d))
     if requires_grad:
         if not t.dtype.is_inexact:  # factories word this differently from requires_grad_()
@@ -127,6 +146,12 @@ def _to_array(np_arr, d: _dt.dtype):
 
 @register(method=False)
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    from ..storage import is_storage, tensor_from_storage
+
+    if is_storage(data):  # torch.tensor of a storage aliases it (unlike any other data)
+        return tensor_from_storage(data, dtype, device, requires_grad=requires_grad)
+    if isinstance(data, (bytearray, memoryview, array.array)):  # sequences of numbers, as torch reads them
+        data = list(data) if isinstance(data, bytearray) else data.tolist()
     arr, inferred = _np_from_data(data)
     d = _dt.to_dtype(dtype) if dtype is not None else inferred
     if arr is data and isinstance(data, np.ndarray):
@@ -139,6 +164,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
 @register(method=False)
 def as_tensor(data, dtype=None, device=None) -> Tensor:
+    from ..storage import is_storage, tensor_from_storage
+
+    if is_storage(data):  # aliased, as in torch
+        return tensor_from_storage(data, dtype, device)
     if isinstance(data, Tensor):
         t = data if dtype is None or data.dtype == _dt.to_dtype(dtype) else data.to(dtype)
         return t if device is None else t.to(device)
@@ -147,6 +176,29 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 
 @register(method=False)
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
+    """torch.asarray. A storage is aliased, as in torch. An object with the buffer protocol (bytes, bytearray,
+    memoryview, array.array, mmap) is read as torch.frombuffer reads it (its bytes as `dtype`, default the
+    default dtype) -- but copied: JAX arrays cannot share a Python buffer's memory, so `copy=False` raises."""
+    from ..storage import is_storage, tensor_from_storage
+
+    if is_storage(obj):
+        return tensor_from_storage(obj, dtype, device, copy=copy, requires_grad=requires_grad)
+    if not isinstance(obj, (Tensor, np.ndarray, np.generic, jax.Array, list, tuple, numbers.Number)):
+        try:
+            memoryview(obj)
+        except TypeError:
+            pass
+        else:
+            if copy is False:
+                raise ValueError("jaxtorch: asarray(copy=False) cannot alias a Python buffer's memory (JAX arrays "
+                                 "are immutable); jaxtorch reads buffers into a copy")
+            from .aliases import frombuffer
+
+            t = frombuffer(obj, dtype=_dt.get_default_dtype() if dtype is None else dtype)
+            t = _finish(t, device)
+            return t.requires_grad_(requires_grad) if requires_grad else t
+    if copy is False and isinstance(obj, (list, tuple)):
+        raise ValueError("can't alias arbitrary sequence into a tensor.")
     t = as_tensor(obj, dtype=dtype, device=device)
     if copy and t is obj:
         t = t.clone()
@@ -196,6 +248,8 @@ def _ones_impl(*, shape, dtype):
 
 def _fill(shape, dtype, value, device, requires_grad):
     d = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
+    if _wants_meta(device):
+        return _finish(meta_tensor(shape, d), None, requires_grad)
     if value == 0 and not isinstance(value, Tensor):
         arr = jitted(_zeros_impl, (("shape", shape), ("dtype", d.np)))()
     elif value == 1 and not isinstance(value, Tensor):
@@ -207,6 +261,7 @@ def _fill(shape, dtype, value, device, requires_grad):
 
 @register(method=False)
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    _check_layout(layout, "zeros")
     sizes = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list, Size)) else size
     if any(isinstance(s, numbers.Integral) and s < 0 for s in sizes):
         raise RuntimeError("zeros: Dimension size must be non-negative.")  # torch's zeros-specific message
@@ -215,6 +270,7 @@ def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
 
 @register(method=False)
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    _check_layout(layout, "ones")
     return _fill(_size_args(size), dtype, 1, device, requires_grad)
 
 
@@ -222,6 +278,7 @@ def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=Fa
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
           memory_format=None):
     # JAX has no uninitialised memory: empty() is zeros(), which is a valid "arbitrary" content.
+    _check_layout(layout, "empty")
     return _fill(_size_args(size), dtype, 0, device, requires_grad)
 
 
@@ -232,6 +289,7 @@ def empty_strided(size, stride, *, dtype=None, device=None, requires_grad=False,
 
 @register(method=False)
 def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw):
+    _check_layout(layout, "full")
     if dtype is None:
         if isinstance(fill_value, Tensor):
             dtype = fill_value.dtype
@@ -245,7 +303,10 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, re
 
 def _like(name, value):
     def op(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+        _check_layout(layout)
         d = dtype if dtype is not None else input.dtype
+        if device is None and input.is_meta:  # *_like functions keep the input's device
+            device = "meta"
         return _fill(tuple(input.shape), d, value, device, requires_grad)
 
     op.__name__ = name
@@ -260,7 +321,10 @@ empty_like = _like("empty_like", 0)
 
 @register(method=False)
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    _check_layout(layout, "full_like")
     d = dtype if dtype is not None else input.dtype
+    if device is None and input.is_meta:
+        device = "meta"
     return _fill(tuple(input.shape), d, fill_value, device, requires_grad)
 
 
@@ -271,6 +335,7 @@ def _arange_impl(start, step, *, n, dtype):
 
 @register(method=False)
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _check_layout(layout, "arange")
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -315,6 +380,7 @@ def _linspace_impl(start, end, *, steps, dtype):
 
 @register(method=False)
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _check_layout(layout, "linspace")
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     start = start.item() if isinstance(start, Tensor) else start
@@ -342,6 +408,7 @@ def _eye_impl(*, n, m, dtype):
 
 @register(method=False)
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    _check_layout(layout, "eye")
     d = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     m = n if m is None else m
     arr = jitted(_eye_impl, (("n", int(n)), ("m", int(m)), ("dtype", d.np)))()
@@ -454,6 +521,16 @@ def _to(self, *args, **kwargs):
         t = convert(t, _dt.to_dtype(dtype))
     if device is not None:
         d = to_device(device)
+        if d.type == "meta" or t.is_meta:
+            if d.type != "meta":
+                raise NotImplementedError("Cannot copy out of meta tensor; no data! Please use torch.nn.Module."
+                                          "to_empty() instead of torch.nn.Module.to() when moving module from meta to "
+                                          "a different device.")
+            if not t.is_meta:
+                t = meta_tensor(t.shape, t.dtype)
+            if copy and t is self:
+                t = meta_tensor(t.shape, t.dtype)
+            return t
         jd = jax_device(d)
         data = t._value()
         if isinstance(data, np.ndarray) or (not isinstance(data, jax.core.Tracer) and jd not in data.devices()):
@@ -484,18 +561,37 @@ for _name, _d in (("float", _dt.float32), ("double", _dt.float64), ("half", _dt.
     setattr(Tensor, _name, _dtype_method(_d))
 
 
-def _type(self, dtype=None, non_blocking=False, **kw):
+_TYPE_PREFIX = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
+                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+                "complex64": "ComplexFloat", "complex128": "ComplexDouble", "complex32": "ComplexHalf",
+                "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
+_PREFIX_TYPE = {v: k for k, v in _TYPE_PREFIX.items()}
+
+
+def _type(self, dtype=None, non_blocking=False, **kwargs):
+    """Tensor.type(): the legacy type name ('torch.FloatTensor', 'torch.cuda.LongTensor'), or a conversion to the
+    type named by a string or a typed-tensor class."""
+    from .._tensortype import tensortype
+
+    if kwargs and set(kwargs) != {"async"}:
+        raise TypeError(f"type() got an unexpected keyword argument {next(iter(kwargs))!r}")
     if dtype is None:
-        names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-                 "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                 "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-        return f"torch.{names.get(self.dtype.name, self.dtype.name)}Tensor"
-    if isinstance(dtype, str):
-        table = {"torch.FloatTensor": _dt.float32, "torch.DoubleTensor": _dt.float64, "torch.LongTensor": _dt.int64,
-                 "torch.IntTensor": _dt.int32, "torch.HalfTensor": _dt.float16, "torch.BoolTensor": _dt.bool_,
-                 "torch.ByteTensor": _dt.uint8}
-        dtype = table.get(dtype, dtype)
-    return convert(self, _dt.to_dtype(dtype))
+        name = _TYPE_PREFIX.get(self.dtype.name, self.dtype.name)
+        return f"torch.{'cuda.' if self.device.type == 'cuda' else ''}{name}Tensor"
+    cuda = False
+    if isinstance(dtype, tensortype):
+        dtype, cuda = dtype.dtype, dtype.is_cuda
+    elif isinstance(dtype, str):
+        text = dtype
+        cuda = text.startswith("torch.cuda.")
+        stem = text[len("torch.cuda."):] if cuda else text[len("torch."):] if text.startswith("torch.") else ""
+        if not stem.endswith("Tensor") or stem[:-len("Tensor")] not in _PREFIX_TYPE:
+            raise ValueError(f"invalid type: {text!r}")
+        dtype = _dt.to_dtype(_PREFIX_TYPE[stem[:-len("Tensor")]])
+    out = convert(self, _dt.to_dtype(dtype))
+    if cuda and out.device.type != "cuda":
+        out = _to(out, "cuda")
+    return out
 
 
 Tensor.type = _type
@@ -598,6 +694,7 @@ def _strided_view_ok(shape, requires_grad) -> bool:
 @register(method=False)
 def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad=False,
                    pin_memory=False) -> Tensor:
+    _check_layout(layout, "empty_permuted")
     shape = _size_args((size,))
     perm = tuple(int(p) for p in physical_layout)
     if len(shape) != len(perm):
@@ -621,6 +718,7 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
 
 def _new_empty_strided(self, size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
                        pin_memory=False) -> Tensor:
+    _check_layout(layout, "_new_empty_strided")
     shape = _size_args((size,))
     if len(tuple(stride)) != len(shape):
         raise RuntimeError(f"dimensionality of sizes ({len(shape)}) must match dimensionality of strides "

@@ -11,9 +11,10 @@ import numpy as np
 
 from .. import _dtype as _dt
 from . import _threefry
+from .._tensortype import check_layout as _check_layout
 from .._tensor import Tensor
 from ..random import draw
-from .creation import _finish, _size_args
+from .creation import _finish, _size_args, _wants_meta, meta_tensor
 from ._registry import register
 
 
@@ -50,23 +51,45 @@ def _float_dtype(dtype):
     return d
 
 
+def _sizes(size: tuple, kw: dict, name: str) -> tuple:
+    """rand(2, 3), rand((2, 3)) or rand(size=(2, 3)); any other keyword is an error, as in torch."""
+    if "size" in kw:
+        if size:
+            raise TypeError(f"{name}() got multiple values for argument 'size'")
+        size = (kw.pop("size"),)
+    if kw:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
+    return _size_args(size)
+
+
 @register(method=False)
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw):
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False, **kw):
+    _check_layout(layout, "rand")
     d = _float_dtype(dtype)
-    t = draw(generator, _uniform, (), (("shape", _size_args(size)), ("dtype", d.np)), "rand")
+    size = _sizes(size, kw, "rand")
+    if _wants_meta(device):  # no data, and (as torch) no draw from the generator
+        return meta_tensor(size, d, requires_grad)
+    t = draw(generator, _uniform, (), (("shape", size), ("dtype", d.np)), "rand")
     return _finish(t, device, requires_grad)
 
 
 @register(method=False)
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw):
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, **kw):
+    _check_layout(layout, "randn")
     d = _float_dtype(dtype)
-    t = draw(generator, _normal, (), (("shape", _size_args(size)), ("dtype", d.np)), "randn")
+    size = _sizes(size, kw, "randn")
+    if _wants_meta(device):
+        return meta_tensor(size, d, requires_grad)
+    t = draw(generator, _normal, (), (("shape", size), ("dtype", d.np)), "randn")
     return _finish(t, device, requires_grad)
 
 
 @register(method=False)
 def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
             requires_grad=False):
+    _check_layout(layout, "randint")
     if size is None:  # randint(high, size)
         low, high, size = 0, low, high
     if high is None:
@@ -74,21 +97,27 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     d = _dt.to_dtype(dtype) if dtype is not None else _dt.int64
+    if _wants_meta(device):
+        return meta_tensor(_size_args((size,)), d, requires_grad)
     t = draw(generator, _randint, (int(low), int(high)), (("shape", _size_args((size,))), ("dtype", d.np)), "randint")
     return _finish(t, device, requires_grad)
 
 
 @register(method=False)
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw):
+    _check_layout(layout, "randperm")
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
     d = _dt.to_dtype(dtype) if dtype is not None else _dt.int64
+    if _wants_meta(device):
+        return meta_tensor((int(n),), d, requires_grad)
     t = draw(generator, _perm, (), (("n", int(n)), ("dtype", d.np)), "randperm")
     return _finish(t, device, requires_grad)
 
 
 def _like(name, fn):
     def op(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None, generator=None):
+        _check_layout(layout)
         return fn(tuple(input.shape), dtype=dtype or input.dtype, device=device, requires_grad=requires_grad,
                   generator=generator)
 
@@ -114,6 +143,7 @@ def _normal_tt(key, mean, std, *, shape, dtype):
 @register(method=False)
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
            requires_grad=False):
+    _check_layout(layout, "normal")
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         shapes = [tuple(x.shape) for x in (mean, std) if isinstance(x, Tensor)]
         shape = tuple(np.broadcast_shapes(*shapes))
@@ -186,6 +216,9 @@ def _poisson_impl(key, rate):
 # in-place samplers (used by nn.init): they never record on the tape
 def _fill_random(self, sampler, args, static, name):
     from ..autograd import grad_mode as _gm
+
+    if self.is_meta:  # nothing to fill, and (as torch) no draw from the generator
+        return self
 
     prev = _gm.state.enabled
     _gm.state.enabled = False
@@ -261,3 +294,42 @@ Tensor.geometric_ = _geometric_
 Tensor.log_normal_ = _log_normal_
 Tensor.cauchy_ = _cauchy_
 _ = math, numbers
+
+
+from ._registry import _dt_name  # noqa: E402
+
+# Gamma and Dirichlet samplers (torch.distributions' Gamma / Dirichlet / Beta / Chi2 / StudentT rsample).
+# JAX's gamma sampler carries the implicit reparameterisation gradient d sample / d alpha, so the sample
+# is differentiable with respect to the concentration through the tape, as torch's is.
+def _standard_gamma_impl(key, alpha):
+    return jax.random.gamma(key, alpha, alpha.shape, alpha.dtype)
+
+
+@register(method=False)
+def _standard_gamma(input, generator=None):
+    if not input.is_floating_point():
+        raise RuntimeError(f"\"gamma_cpu\" not implemented for '{_dt_name(input.dtype)}'")
+    return draw(generator, _standard_gamma_impl, (input,), (), "_standard_gamma")
+
+
+def _standard_gamma_grad_impl(alpha, sample):
+    return jax.lax.random_gamma_grad(alpha, sample)
+
+
+@register(method=False)
+def _standard_gamma_grad(input, output):
+    """d sample / d alpha of a standard gamma sample `output` drawn with concentration `input`."""
+    from ._dispatch import apply
+
+    return apply(_standard_gamma_grad_impl, (input, output), (), "_standard_gamma_grad")
+
+
+def _sample_dirichlet_impl(key, alpha):
+    return jax.random.dirichlet(key, alpha, alpha.shape[:-1], alpha.dtype)
+
+
+@register(method=False)
+def _sample_dirichlet(input, generator=None):
+    if not input.is_floating_point():
+        raise RuntimeError(f"\"dirichlet\" not implemented for '{_dt_name(input.dtype)}'")
+    return draw(generator, _sample_dirichlet_impl, (input,), (), "_sample_dirichlet")

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from .._tensor import Size, Tensor
+from .._tensor import Size, Tensor, apply_chain, dtype_view_impl, is_byte_chain
 from ._checks import wrap_dim, wrap_dims
 from ._dispatch import apply
 from ._promote import result_np
@@ -42,6 +42,14 @@ def _infer_shape(shape: tuple, numel: int) -> tuple:
     elif known != numel:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
     return shape
+
+
+def _np_dtype_view(a: np.ndarray, dst: np.dtype) -> np.ndarray:
+    """numpy's twin of dtype_view_impl (for host payloads)."""
+    a = np.ascontiguousarray(a)
+    b = a.reshape(a.shape if a.ndim else (1,))
+    out = (b.view(np.uint8) != 0).reshape(b.shape[:-1] + (-1,)) if dst == np.bool_ else b.view(dst)
+    return out.reshape(()) if a.ndim == 0 else out
 
 
 def _reshape_impl(x, *, shape):
@@ -83,10 +91,27 @@ def _viewable(x: Tensor, shape) -> bool:
     return _view_strides(tuple(x.shape), st, shape) is not None
 
 
+_VIEW_SIGNATURES = "but expected one of:\n * (torch.dtype dtype)\n * (tuple of ints size)\n"
+# Python types name torch dtypes in view(): the parser maps float to double, as for other dtype arguments
+_PY_DTYPES = {builtins.float: "float64", builtins.int: "int64", builtins.bool: "bool", builtins.complex: "complex128"}
+
+
 @register(function=False)
-def view(self, *shape):
-    if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, Size)):
-        return self.to(shape[0]) if self.dtype == shape[0] else _view_dtype(self, shape[0])
+def view(self, *shape, **kwargs):
+    from .. import _dtype as _dt
+
+    if kwargs:
+        if shape or len(kwargs) != 1 or next(iter(kwargs)) not in ("dtype", "size"):
+            got = ", ".join([type(a).__name__ for a in shape] + [f"{k}={type(v).__name__}" for k, v in kwargs.items()])
+            raise TypeError(f"view() received an invalid combination of arguments - got ({got}), {_VIEW_SIGNATURES}")
+        if "dtype" in kwargs:
+            return _view_dtype(self, kwargs["dtype"])
+        shape = (kwargs["size"],)
+    if len(shape) == 1 and (isinstance(shape[0], _dt.dtype) or isinstance(shape[0], type) and shape[0] in _PY_DTYPES):
+        return _view_dtype(self, shape[0])
+    if not shape or any(isinstance(a, (str, _dt.dtype, type)) for a in shape):
+        got = ", ".join(type(a).__name__ for a in shape)
+        raise TypeError(f"view() received an invalid combination of arguments - got ({got}), {_VIEW_SIGNATURES}")
     shape = _infer_shape(_sizes(shape), self.numel())
     if not _viewable(self, shape):
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
@@ -95,16 +120,53 @@ def view(self, *shape):
 
 
 def _view_dtype(self, dtype):
+    """Tensor.view(dtype): the same bytes read as another dtype; with a different element size the last
+    dimension scales by the size ratio. A view as in torch: writes through it reach the base, and the
+    base's later writes show through it (at the byte level: see `dtype_view_impl` in _tensor.py). As in
+    torch the result is not differentiable: it never requires grad."""
     from .. import _dtype as _dt
+    from ..autograd.grad_mode import no_grad
 
-    d = _dt.to_dtype(dtype)
-    if d.itemsize != self.element_size():
-        raise RuntimeError("jaxtorch: view(dtype) is only supported between dtypes of the same size")
-    return apply(_bitcast_impl, (self,), (("dtype", d.np),), "view")
-
-
-def _bitcast_impl(x, *, dtype):
-    return lax.bitcast_convert_type(x, dtype)
+    d = _dt.to_dtype(_PY_DTYPES[dtype] if isinstance(dtype, type) and dtype in _PY_DTYPES else dtype)
+    src_size, dst_size = self.element_size(), d.itemsize
+    if src_size != dst_size:
+        what = f"to view {_dt.SCALAR_NAMES[self.dtype.name]} as {_dt.SCALAR_NAMES[d.name]} (different element sizes)"
+        if self.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        strides, offset = self._strides_offset()
+        if dst_size > src_size:
+            ratio = dst_size // src_size
+            if self.shape[-1] % ratio:
+                raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but got {self.shape[-1]}")
+            if offset % ratio:
+                raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} {what}, but got {offset}")
+        if strides[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got {strides[-1]}")
+        if dst_size > src_size:
+            for i, st in enumerate(strides[:-1]):
+                if st % ratio:
+                    raise RuntimeError(f"self.stride({i}) must be divisible by {ratio} {what}, but got {st}")
+    chain = self._view_chain if self._base is not None else ()
+    merge = bool(chain) and chain[-1][0] is dtype_view_impl
+    if not merge and isinstance(self._value(), np.ndarray):
+        # a host tensor (e.g. bytes read from a file) stays on the host: numpy reinterprets it in place
+        out = Tensor._make(_np_dtype_view(self._data, d.np))._as_view_of(self, dtype_view_impl,
+                                                                         (("src", self.dtype.np), ("dst", d.np)))
+    elif merge:
+        # a dtype view of a dtype view reads the base's bytes directly (u8 -> bool -> u8 keeps every byte)
+        root = self._base
+        chain = chain[:-1] + ((dtype_view_impl, (("src", dict(chain[-1][1])["src"]), ("dst", d.np))),)
+        with no_grad():
+            out = apply(apply_chain, (root,), (("chain", chain),), "view")
+        out._base, out._view_chain, out._version_box = root, chain, root._box()
+        out._derived_version = root._version_box[0]
+        out._vc, out._storage_span = self._vc, self._storage_span
+    else:
+        static = (("src", self.dtype.np), ("dst", d.np))
+        with no_grad():
+            out = apply(dtype_view_impl, (self,), static, "view")._as_view_of(self, dtype_view_impl, static)
+    out._detached_view = True  # autograd does not see through a reinterpretation of bytes
+    return out
 
 
 @register()
@@ -495,6 +557,16 @@ def as_strided(input, size, stride, storage_offset=None):
     root = input._base if input._base is not None else input
     off = input.storage_offset() if storage_offset is None else int(storage_offset)
     static = (("size", tuple(size)), ("stride", tuple(stride)), ("offset", off))
+    if input._base is not None and (input._storage_span is not None or is_byte_chain(input._view_chain)):
+        # strides count elements of input's dtype in its storage, which the root's elements are not: stride
+        # over the storage read as input's dtype (such views are never differentiable)
+        from ..storage import UntypedStorage, _alias
+        from .misc import _strided_view
+
+        flat = _alias(UntypedStorage._of_tensor(input), input.dtype)
+        r = _strided_view(flat, size, stride, off)
+        r._vc = input._vc
+        return r
     r = apply(_as_strided_impl, (root,), static, "as_strided")
     return r._as_view_of(root, _as_strided_impl, static)
 

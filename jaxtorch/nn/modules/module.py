@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable, Iterator
 
@@ -10,8 +11,11 @@ from ... import _trace_state as _ts
 from ..._tensor import Tensor
 from ...autograd import grad_mode as _gm
 from ..parameter import Buffer, Parameter, is_lazy
+from ...utils.hooks import RemovableHandle  # torch.utils.hooks.RemovableHandle, as torch's modules return
 
 __all__ = ["Module", "register_module_forward_hook", "register_module_forward_pre_hook"]
+
+_EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -21,26 +25,6 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
-
-
-class RemovableHandle:
-    _next_id = itertools.count()
-
-    def __init__(self, hooks_dict: dict, extra_dicts: tuple = ()):
-        self.hooks_dict = hooks_dict
-        self.id = next(RemovableHandle._next_id)
-        self.extra_dicts = extra_dicts
-
-    def remove(self):
-        self.hooks_dict.pop(self.id, None)
-        for d in self.extra_dicts:
-            d.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 _global_forward_hooks: dict = OrderedDict()
@@ -400,6 +384,13 @@ class Module:
             _gm.state.enabled = prev
         return self
 
+    def to_empty(self, *, device, recurse: bool = True) -> Module:
+        """Give every parameter and buffer uninitialised storage (here: zeros) of the same shape on `device`; the
+        way out of the 'meta' device, where modules are built without data."""
+        from ..._ops.creation import empty_like
+
+        return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
+
     def apply(self, fn: Callable[[Module], None]) -> Module:
         for m in self.children():
             m.apply(fn)
@@ -454,9 +445,6 @@ class Module:
     def share_memory(self) -> Module:
         return self
 
-    def to_empty(self, *, device=None, recurse=True) -> Module:
-        return self
-
     # ------------------------------------------------------------------ state_dict
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         for name, p in self._parameters.items():
@@ -467,7 +455,7 @@ class Module:
                 destination[prefix + name] = b if keep_vars else b.detach()
         extra = getattr(type(self), "get_extra_state", None)
         if extra is not None and extra is not Module.get_extra_state:
-            destination[prefix + "_extra_state"] = self.get_extra_state()
+            destination[prefix + _EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
 
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
         if args:
@@ -562,6 +550,12 @@ class Module:
                         else:
                             setattr(self, name, input_param)
                     else:
+                        if param.is_meta and not input_param.is_meta:
+                            warnings.warn(f"for {key}: copying from a non-meta parameter in the checkpoint to a meta "
+                                          "parameter in the current model, which is a no-op. (Did you mean to pass "
+                                          "`assign=True` to assign items in the state dictionary to their "
+                                          "corresponding key in the module instead of copying them in place?)",
+                                          UserWarning, stacklevel=2)
                         param.copy_(input_param)
                 finally:
                     _gm.state.enabled = prev
@@ -569,7 +563,7 @@ class Module:
                 error_msgs.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
                                   f"{param.shape} and whose dimensions in the checkpoint are {input_param.shape}, an "
                                   f"exception occurred : {ex.args}.")
-        extra_key = prefix + "_extra_state"
+        extra_key = prefix + _EXTRA_STATE_KEY_SUFFIX
         if getattr(type(self), "set_extra_state", Module.set_extra_state) is not Module.set_extra_state:
             if extra_key in state_dict:
                 self.set_extra_state(state_dict[extra_key])
@@ -625,7 +619,7 @@ class Module:
 
     # ------------------------------------------------------------------ hooks and calling
     def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
-        h = RemovableHandle(self._forward_pre_hooks, (self._forward_pre_hooks_with_kwargs,))
+        h = RemovableHandle(self._forward_pre_hooks, extra_dict=self._forward_pre_hooks_with_kwargs)
         self._forward_pre_hooks[h.id] = hook
         if with_kwargs:
             self._forward_pre_hooks_with_kwargs[h.id] = True
@@ -635,7 +629,8 @@ class Module:
 
     def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False,
                               always_call: bool = False):
-        h = RemovableHandle(self._forward_hooks, (self._forward_hooks_with_kwargs, self._forward_hooks_always_called))
+        h = RemovableHandle(self._forward_hooks,
+                            extra_dict=[self._forward_hooks_with_kwargs, self._forward_hooks_always_called])
         self._forward_hooks[h.id] = hook
         if with_kwargs:
             self._forward_hooks_with_kwargs[h.id] = True

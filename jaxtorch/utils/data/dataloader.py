@@ -26,12 +26,14 @@ import itertools
 import multiprocessing as _mp
 import queue
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Generic, Iterator, TypeVar
 
 from ._utils import worker as _worker
 from ._utils.collate import default_collate, default_convert, from_transport
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+
+_T_co = TypeVar("_T_co", covariant=True)
 
 __all__ = ["DataLoader", "get_worker_info", "default_collate", "default_convert"]
 
@@ -70,7 +72,7 @@ def _draw_base_seed(generator) -> int:
     return int(randint(0, 2**63 - 1, (), generator=generator).item())
 
 
-class DataLoader:
+class DataLoader(Generic[_T_co]):
     """torch.utils.data.DataLoader: same arguments and semantics (see the module docstring for workers)."""
 
     _initialized = False

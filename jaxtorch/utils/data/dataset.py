@@ -7,7 +7,10 @@ import itertools
 import math
 import warnings
 from collections.abc import Sequence
-from typing import Any, Iterable
+from typing import Any, Generic, Iterable, TypeVar
+
+_T_co = TypeVar("_T_co", covariant=True)
+_T_stack = TypeVar("_T_stack", tuple, dict)
 
 __all__ = [
     "Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset", "ChainDataset", "Subset",
@@ -15,7 +18,7 @@ __all__ = [
 ]
 
 
-class Dataset:
+class Dataset(Generic[_T_co]):
     """A map-style dataset: `__getitem__(index)` and usually `__len__`."""
 
     def __getitem__(self, index) -> Any:
@@ -25,7 +28,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[_T_co], Iterable[_T_co]):
     """A dataset defined by `__iter__`; with workers, each worker iterates its own copy (see get_worker_info)."""
 
     def __iter__(self):
@@ -35,7 +38,7 @@ class IterableDataset(Dataset):
         return ChainDataset([self, other])
 
 
-class TensorDataset(Dataset):
+class TensorDataset(Dataset[tuple]):
     """Samples are tuples `(t[index] for t in tensors)`; all tensors share the first dimension."""
 
     def __init__(self, *tensors) -> None:
@@ -50,7 +53,7 @@ class TensorDataset(Dataset):
         return self.tensors[0].size(0)
 
 
-class StackDataset(Dataset):
+class StackDataset(Dataset[_T_stack]):
     """Zip datasets: samples are tuples (positional datasets) or dicts (keyword datasets)."""
 
     def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
@@ -74,7 +77,7 @@ class StackDataset(Dataset):
         return self._length
 
 
-class ConcatDataset(Dataset):
+class ConcatDataset(Dataset[_T_co]):
     """Concatenation of map-style datasets; negative indices count from the end."""
 
     @staticmethod
@@ -128,7 +131,7 @@ class ChainDataset(IterableDataset):
         return total
 
 
-class Subset(Dataset):
+class Subset(Dataset[_T_co]):
     """The samples of `dataset` at `indices`."""
 
     def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:

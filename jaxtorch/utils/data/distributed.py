@@ -10,14 +10,16 @@ differ from torch's (same properties, not the same numbers); unshuffled lists ar
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from typing import Iterator, TypeVar
 
 from .sampler import Sampler
+
+_T_co = TypeVar("_T_co", covariant=True)
 
 __all__ = ["DistributedSampler"]
 
 
-class DistributedSampler(Sampler):
+class DistributedSampler(Sampler[_T_co]):
     """Restricts loading to this rank's subset of `dataset` (call `set_epoch` each epoch when shuffling)."""
 
     def __init__(self, dataset, num_replicas: int | None = None, rank: int | None = None, shuffle: bool = True,

@@ -6,14 +6,16 @@ Random samplers draw with jaxtorch's own generators (`jaxtorch.randperm` / `rand
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from typing import Generic, Iterator, Sequence, TypeVar
+
+_T_co = TypeVar("_T_co", covariant=True)
 
 __all__ = [
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler",
 ]
 
 
-class Sampler:
+class Sampler(Generic[_T_co]):
     """Base class: an iterable over indices (or lists of indices, for batch samplers)."""
 
     def __init__(self, data_source=None) -> None:
@@ -23,7 +25,7 @@ class Sampler:
         raise NotImplementedError
 
 
-class SequentialSampler(Sampler):
+class SequentialSampler(Sampler[int]):
     """0, 1, ..., len(data_source) - 1."""
 
     def __init__(self, data_source) -> None:
@@ -45,7 +47,7 @@ def _fresh_generator():
     return Generator().manual_seed(seed)
 
 
-class RandomSampler(Sampler):
+class RandomSampler(Sampler[int]):
     """Random order without replacement (a fresh permutation per pass), or `num_samples` draws with replacement."""
 
     def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None,
@@ -82,7 +84,7 @@ class RandomSampler(Sampler):
         return self.num_samples
 
 
-class SubsetRandomSampler(Sampler):
+class SubsetRandomSampler(Sampler[int]):
     """The given indices, in a random order."""
 
     def __init__(self, indices: Sequence[int], generator=None) -> None:
@@ -99,7 +101,7 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
-class WeightedRandomSampler(Sampler):
+class WeightedRandomSampler(Sampler[int]):
     """`num_samples` indices drawn with probabilities proportional to `weights`."""
 
     def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True, generator=None) -> None:
@@ -127,7 +129,7 @@ class WeightedRandomSampler(Sampler):
         return self.num_samples
 
 
-class BatchSampler(Sampler):
+class BatchSampler(Sampler[list]):
     """Group another sampler's indices into lists of `batch_size` (the last one shorter unless `drop_last`)."""
 
     def __init__(self, sampler, batch_size: int, drop_last: bool) -> None:
