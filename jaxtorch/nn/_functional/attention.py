@@ -72,6 +72,108 @@ def _fused_impl(query, key, mask, dropout_p: float, causal: bool) -> str | None:
     return "cudnn"
 
 
+_NO_VIABLE_BACKEND = ("No viable backend for scaled_dot_product_attention was found. This is likely due to turning "
+                      "off both the math kernel and the fused kernels.")
+_CPP_TYPE_NAMES = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+                   "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+                   "complex128": "c10::complex<double>"}
+
+
+def _cpu_flash_refusal(query, key, value, attn_mask, dropout_p, enable_gqa) -> str | None:
+    """Why torch's CPU flash-attention kernel would refuse this call ('' when it says no reason); None when it
+    takes it. The checks and their order are torch's (sdp_utils_cpp)."""
+    sizes = [list(t.shape) for t in (query, key, value)]
+    if dropout_p > 0.0:
+        return "Both fused kernels do not support non-zero dropout."
+    if not query.dim() == key.dim() == value.dim() == 4:
+        return (f"All fused kernels requires query, key and value to be 4 dimensional, but got Query dim: "
+                f"{query.dim()}, Key dim: {key.dim()}, Value dim: {value.dim()} instead.")
+    if not query.shape[0] == key.shape[0] == value.shape[0]:
+        return (f"For dense inputs, both fused kernels require query, key and value to have the same batch_size. "
+                f"Query.sizes(): {sizes[0]}, Key.sizes(): {sizes[1]}, Value.sizes(): {sizes[2]} instead. To "
+                "broadcast dense inputs, try using unsqueeze and expand_to before passing them into the kernel.")
+    hq, hk, hv = query.shape[1], key.shape[1], value.shape[1]
+    if enable_gqa:
+        if hk != hv:
+            return (f"Both fused kernels require key and value to have the same num_heads and batch_size but got: "
+                    f"Key sizes: {sizes[1]}, Value sizes: {sizes[2]}, Query sizes: {sizes[0]} instead.")
+        if hq % hk:
+            return (f"The number of heads in key/value must divide number of heads in query.Got input Key sizes(): "
+                    f"{hk}, Value sizes(): {hv}, Query sizes(): {hq} instead.")
+    elif not hq == hk == hv:
+        return (f"For dense input, both fused kernels require query, key and value to have the same num_heads. "
+                f"Query.sizes(): {sizes[0]}, Key sizes(): {sizes[1]}, Value sizes(): {sizes[2]} instead. To "
+                "broadcast dense inputs, try using unsqueeze and expand_to before passing them into the kernel.")
+    if attn_mask is not None:
+        if attn_mask.dim() < 2:
+            raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got -2)"
+                             if attn_mask.dim() == 1 else "Dimension specified as -2 but tensor has no dimensions")
+        fits = lambda m, n: m == n or m == 1  # noqa: E731
+        if attn_mask.requires_grad or not fits(attn_mask.shape[-2], query.shape[2]) or \
+                not fits(attn_mask.shape[-1], key.shape[2]):
+            return ""  # refused without a reason, as in torch
+        if not (attn_mask.dim() == 2 or (attn_mask.dim() == 4 and fits(attn_mask.shape[0], query.shape[0])
+                                         and fits(attn_mask.shape[1], hq))):
+            return ("Please use the following attn mask shapes: 2d - ({Q_seq_len, 1}  x {KV_seq_len, 1}); 4d - "
+                    "({Batch, 1} x {Num_heads, 1} x {Q_seq_len, 1}  x {KV_seq_len, 1})")
+    if not query.shape[-1] == key.shape[-1] == value.shape[-1]:
+        return (f"Flash attention requires q,k,v to have the same last dimension. Got Query.size(-1): "
+                f"{query.shape[-1]}, Key.size(-1): {key.shape[-1]}, Value.size(-1): {value.shape[-1]} instead.")
+    if query.shape[2] == 0 or key.shape[2] == 0:
+        return "All fused kernels do not support zero seq_len_q or seq_len_kv."
+    strides = [t.stride(-1) for t in (query, key, value)]
+    if strides != [1, 1, 1]:
+        msg = (f"All fused kernels require the last dimension of the input to have stride 1. Got Query.stride(-1): "
+               f"{strides[0]}, Key.stride(-1): {strides[1]}, Value.stride(-1): {strides[2]}")
+        if attn_mask is not None:
+            msg += (f", Attn_mask.stride(-1): {attn_mask.stride(-1)} (GPU backends require attn_mask's last dimension "
+                    "to have stride 1 while the CPU does not).")
+        return msg
+    if any(not t.dtype.is_floating_point or t.dtype.is_complex for t in (query, key, value)):
+        names = [_CPP_TYPE_NAMES.get(str(t._value().dtype), str(t._value().dtype)) for t in (query, key, value)]
+        return ("Expected query, key and value to all be of dtype: {Float, Double, BFloat16, Half}. Got Query dtype: "
+                f"{names[0]}, Key dtype: {names[1]}, and Value dtype: {names[2]} instead.")
+    return None
+
+
+def _check_sdp_backends(query, key, value, attn_mask, dropout_p, enable_gqa, fused) -> None:
+    """Raise as torch does when the enabled SDPA backends (torch.backends.cuda switches, torch.nn.attention
+    .sdpa_kernel) leave no kernel for this call. XLA's lowering computes every kernel jaxtorch admits: on CPU
+    torch's math and flash kernels (flash under torch's CPU constraints); on an accelerator the math, flash and
+    memory-efficient ones, besides cuDNN's fused attention (`fused`)."""
+    from ...backends import cuda as _cuda
+
+    if _cuda.math_sdp_enabled() or fused is not None:
+        return
+    if query.shape[-2] == 0 or key.shape[-2] == 0 or 0 in tuple(query.shape[:-2]) or value.shape[-1] == 0:
+        return  # torch returns empty or zero outputs before choosing a kernel
+    if query.device.type == "cpu":
+        if not _cuda.flash_sdp_enabled():
+            raise RuntimeError(_NO_VIABLE_BACKEND)
+        reason = _cpu_flash_refusal(query, key, value, attn_mask, dropout_p, enable_gqa)
+        if reason is None:
+            return
+        warnings.warn("Flash attention kernel not used because:", stacklevel=3)
+        if reason:
+            warnings.warn(reason, stacklevel=3)
+        raise RuntimeError("No available kernel.  Aborting execution.")
+    if _cuda.flash_sdp_enabled() or _cuda.mem_efficient_sdp_enabled():
+        return
+    if _cuda.cudnn_sdp_enabled():
+        raise RuntimeError("No available kernel.  Aborting execution.")
+    raise RuntimeError(_NO_VIABLE_BACKEND)
+
+
+def _mask_broadcast_error(scores: tuple, mask: tuple) -> None:
+    """torch's error for a mask that does not broadcast against the (..., L, S) scores."""
+    n = max(len(scores), len(mask))
+    a, b = (1,) * (n - len(scores)) + scores, (1,) * (n - len(mask)) + mask
+    for i in range(n - 1, -1, -1):
+        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+            raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
+                               f"non-singleton dimension {i}")
+
+
 def _sdpa_fused(q, k, v, *, scale, causal, implementation):
     # jax.nn.dot_product_attention takes (batch, seq, heads, head_dim) and repeats grouped k/v heads itself
     t = lambda a: jnp.swapaxes(a, -2, -3)  # noqa: E731
@@ -83,10 +185,11 @@ def _sdpa_fused(q, k, v, *, scale, causal, implementation):
 def _sdpa_impl(q, k, v, mask, keep, *, scale, causal, gqa, fused=None):
     if fused is not None:
         return _sdpa_fused(q, k, v, scale=scale, causal=causal, implementation=fused)
-    if gqa and k.shape[-3] != q.shape[-3]:
-        rep = q.shape[-3] // k.shape[-3]
-        k = jnp.repeat(k, rep, axis=-3)
-        v = jnp.repeat(v, rep, axis=-3)
+    if gqa:  # key and value may have different numbers of heads, each dividing the query's (as in torch)
+        if k.shape[-3] != q.shape[-3]:
+            k = jnp.repeat(k, q.shape[-3] // k.shape[-3], axis=-3)
+        if v.shape[-3] != q.shape[-3]:
+            v = jnp.repeat(v, q.shape[-3] // v.shape[-3], axis=-3)
     scores = jnp.matmul(q, jnp.swapaxes(k, -1, -2)) * jnp.asarray(scale, q.dtype)
     L, S = q.shape[-2], k.shape[-2]
     if causal:
@@ -103,6 +206,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
                                  dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
     """softmax(Q K^T * scale + mask) V over the last two dims; (..., L, E) x (..., S, E) x (..., S, Ev)."""
+    if attn_mask is not None and type(attn_mask) is not Tensor:
+        from ..attention.bias import CausalBias  # torch reaches it through CausalBias.__torch_function__
+
+        if isinstance(attn_mask, CausalBias):
+            return CausalBias._dispatch(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     query, key, value, attn_mask = _ac.cast("scaled_dot_product_attention", query, key, value, attn_mask)
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
@@ -117,14 +225,17 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
                            f"{key.shape[-1]}")
     if enable_gqa and query.dim() >= 3 and query.shape[-3] % key.shape[-3] != 0:
         raise RuntimeError("Number of heads in key and value must divide the number of heads in query")
+    fused = _fused_impl(query, key, attn_mask, dropout_p, bool(is_causal))
+    _check_sdp_backends(query, key, value, attn_mask, dropout_p, enable_gqa, fused)
+    if attn_mask is not None:
+        _mask_broadcast_error(tuple(query.shape[:-1]) + (key.shape[-2],), tuple(attn_mask.shape))
     s = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
     keep = None
     if dropout_p > 0:
         batch = tuple(jnp.broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2])))
         keep = _dropout_mask(batch + (query.shape[-2], key.shape[-2]), query._value().dtype, dropout_p)
     static = (("scale", s), ("causal", bool(is_causal)), ("gqa", bool(enable_gqa)))
-    fused = _fused_impl(query, key, attn_mask, dropout_p, bool(is_causal))
-    if fused is not None and (enable_gqa or key.shape[-3] == query.shape[-3]):
+    if fused is not None and (enable_gqa or key.shape[-3] == query.shape[-3]) and value.shape[-3] == key.shape[-3]:
         static += (("fused", fused),)
     return apply(_sdpa_impl, (query, key, value, attn_mask, keep), static, "scaled_dot_product_attention")
 
