@@ -1,0 +1,3 @@
+"""torch.fx.passes.infra: the pass base types."""
+
+from . import pass_base  # noqa: F401
