@@ -1,0 +1,3 @@
+"""torch.mps.event: Metal events (never available in jaxtorch; see torch.mps)."""
+
+from . import Event  # noqa: F401
