@@ -12,15 +12,21 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 
 __all__ = ["backward", "grad", "Function", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
-           "is_grad_enabled", "once_differentiable", "FunctionCtx", "detect_anomaly", "set_detect_anomaly"]
+           "is_grad_enabled", "once_differentiable", "FunctionCtx", "detect_anomaly", "set_detect_anomaly", "Variable",
+           "variable", "gradcheck", "gradgradcheck"]
 
 
 def _as_tuple(x):
     if x is None:
         return ()
-    if isinstance(x, Tensor):
+    if isinstance(x, (Tensor, graph.GradientEdge)):
         return (x,)
     return tuple(x)
+
+
+def _input_edge(t):
+    """The tape edge a gradient is captured at: a tensor's, or a torch.autograd.graph.GradientEdge."""
+    return (t.node, t.output_nr) if isinstance(t, graph.GradientEdge) else t._edge()
 
 
 _ONES: dict = {}
@@ -116,13 +122,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if len(gos) != len(outs):
         raise RuntimeError(f"grad requires one grad_output per output: got {len(gos)} and {len(outs)}")
     for t in ins:
-        if not t._requires_grad:
+        if not isinstance(t, graph.GradientEdge) and not t._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     if retain_graph is None:
         retain_graph = create_graph
     roots = _roots(outs)
     cts = _make_root_cts(outs, gos, create_graph)
-    res = graph.run_backward(roots, cts, retain_graph, create_graph, capture=[t._edge() for t in ins])
+    res = graph.run_backward(roots, cts, retain_graph, create_graph, capture=[_input_edge(t) for t in ins])
     out = []
     for i, (t, g) in enumerate(zip(ins, res)):
         if g is None:
@@ -143,13 +149,17 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(out)
 
 
-class Variable:
-    """Deprecated alias kept for old scripts: Variable(t) returns t."""
+from .variable import Variable  # noqa: E402
 
-    def __new__(cls, data, requires_grad=False, volatile=False):
-        if requires_grad:
-            data.requires_grad_(True)
-        return data
 
+def variable(*args, **kwargs):
+    raise RuntimeError("torch.autograd.variable(...) is deprecated, use torch.tensor(...) instead")
+
+
+# torch.autograd.variable is this deprecated function (it shadows the submodule's name), which carries Variable
+# so that `torch.autograd.variable.Variable` still resolves
+variable.Variable = Variable
 
 from . import functional  # noqa: E402,F401
+from . import forward_ad  # noqa: E402,F401
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402,F401

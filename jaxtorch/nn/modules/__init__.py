@@ -23,6 +23,8 @@ from .rnn import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .adaptive import *  # noqa: F401,F403
 from . import lazy  # noqa: F401  (torch.nn.modules.lazy.LazyModuleMixin; torch.nn does not export it)
+from . import channelshuffle, linear_cross_entropy_options  # noqa: F401  (torch's module paths)
+# not `utils` here: with no __all__, `from .modules import *` in nn/__init__ would export it as torch.nn.utils
 
 # torch keeps MultiheadAttention in activation.py: the same path must resolve here (pickles, imports)
 from . import _attention as _attention_mod, activation as _activation_mod  # noqa: E402

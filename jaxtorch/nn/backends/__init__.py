@@ -1,0 +1,1 @@
+"""torch.nn.backends: a leftover package torch keeps so that very old pickles still load."""

@@ -1,0 +1,11 @@
+"""torch.nn.intrinsic.quantized.dynamic.modules: importable stand-ins.
+
+Constructing or calling one raises NotImplementedError (why: jaxtorch/nn/quantized/_standin.py).
+"""
+
+# ruff: noqa: F401  (re-exports, as in torch)
+
+from .linear_relu import LinearReLU
+from . import linear_relu
+
+__all__ = ["LinearReLU"]

@@ -1,0 +1,10 @@
+"""torch.nn.quantized.dynamic.modules.linear: importable stand-ins.
+
+Constructing or calling one raises NotImplementedError (why: jaxtorch/nn/quantized/_standin.py).
+"""
+
+# ruff: noqa: F401  (re-exports, as in torch)
+
+from ..._standin import standin_class
+
+Linear = standin_class("torch.nn.quantized.dynamic.modules.linear.Linear")
