@@ -275,6 +275,212 @@ class device_of(device):
         super().__init__(d.index if d.type == "cuda" and d.index is not None else -1)
 
 
-from . import amp  # noqa: E402,F401
+from . import amp, graphs, nvtx, streams  # noqa: E402,F401
+from .graphs import (  # noqa: E402,F401
+    CUDAGraph, graph, graph_pool_handle, is_current_stream_capturing, make_graphed_callables)
+from .streams import Event, ExternalStream, Stream  # noqa: E402,F401
+
+_current_streams: dict = {}
+
+
+class StreamContext:
+    """`with torch.cuda.stream(s):` makes s the current stream (None: no change), as torch's StreamContext."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self._saved = None
+
+    def __enter__(self):
+        if self.stream is not None:
+            index = self.stream.device_index
+            self._saved = (index, _current_streams.get(index))
+            _current_streams[index] = self.stream
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        if self._saved is not None:
+            index, previous = self._saved
+            if previous is None:
+                _current_streams.pop(index, None)
+            else:
+                _current_streams[index] = previous
+        return False
+
+
+def stream(stream) -> StreamContext:
+    return StreamContext(stream)
+
+
+def default_stream(device=None) -> Stream:
+    _lazy_init()
+    return Stream(_index(device))
+
+
+def current_stream(device=None) -> Stream:
+    _lazy_init()
+    index = _index(device)
+    return _current_streams.get(index) or Stream(index)
+
+
+def set_stream(stream) -> None:
+    if stream is not None:
+        _current_streams[stream.device_index] = stream
+
+
+class CudaError(RuntimeError):
+    def __init__(self, code: int) -> None:
+        super().__init__(f"CUDA error code {code}")
+        self.code = code
+
+
+class DeferredCudaCallError(Exception):
+    pass
+
+
+has_half = True
+has_magma = False
 
 __getattr__ = _shim._make_getattr(__name__)
+
+from .._tensortype import CUDA_TENSOR_TYPES as _CUDA_TENSOR_TYPES  # noqa: E402
+
+globals().update(_CUDA_TENSOR_TYPES)  # torch.cuda.FloatTensor, ... (legacy typed-tensor names)
+
+
+# --- the rest of torch.cuda's names (memory / random / NVML submodules and CPU-build behaviour without a GPU) ---
+
+class cudaStatus:
+    SUCCESS: int = 0
+    ERROR_NOT_READY: int = 34
+
+
+def check_error(res: int) -> None:
+    """Raise CudaError for a non-zero CUDA runtime status code."""
+    if res != cudaStatus.SUCCESS:
+        raise CudaError(res)
+
+
+def _gpu_only(feature: str, why: str):
+    """A torch.cuda call jaxtorch cannot make: AssertionError without a GPU (torch's CPU build), NotImplementedError
+    with one."""
+    from .. import _unsupported
+
+    def call(*args, **kwargs):
+        _lazy_init()
+        raise NotImplementedError(_unsupported.message(f"torch.cuda.{feature}", why))
+
+    call.__name__ = call.__qualname__ = feature
+    call.__doc__ = f"Not available in jaxtorch: {why}. Without a GPU it raises AssertionError as torch's CPU build."
+    return call
+
+
+_NO_RUNTIME = "jaxtorch does not call the CUDA runtime or its libraries directly (XLA owns them)"
+cudart = _gpu_only("cudart", _NO_RUNTIME)
+current_blas_handle = _gpu_only("current_blas_handle", _NO_RUNTIME)
+current_solver_handle = _gpu_only("current_solver_handle", _NO_RUNTIME)
+can_device_access_peer = _gpu_only("can_device_access_peer", "JAX does not report peer access between GPUs")
+
+_SYNC_DEBUG_MODES = {"default": 0, "warn": 1, "error": 2}
+_sync_debug_mode = 0
+
+
+def set_sync_debug_mode(debug_mode: int | str) -> None:
+    """Only mode 0 ("default") is available: jaxtorch does not instrument synchronizing operations (for host
+    transfers, see jax.transfer_guard)."""
+    global _sync_debug_mode
+    _lazy_init()
+    if isinstance(debug_mode, str):
+        if debug_mode not in _SYNC_DEBUG_MODES:
+            raise RuntimeError("invalid value of debug_mode, expected one of `default`, `warn`, `error`")
+        debug_mode = _SYNC_DEBUG_MODES[debug_mode]
+    if debug_mode != 0:
+        from .. import _unsupported
+
+        raise NotImplementedError(_unsupported.message(
+            f"torch.cuda.set_sync_debug_mode({debug_mode})",
+            "jaxtorch does not instrument synchronizing operations (see jax.transfer_guard for host transfers)"))
+    _sync_debug_mode = 0
+
+
+def get_sync_debug_mode() -> int:
+    _lazy_init()
+    return _sync_debug_mode
+
+
+def ipc_collect() -> None:
+    """Nothing to collect: jaxtorch never shares CUDA memory between processes (tensors cross processes by value)."""
+    _lazy_init()
+
+
+def get_stream_from_external(data_ptr: int, device=None) -> Stream:
+    """A Stream wrapping an externally created cudaStream_t."""
+    _lazy_init()
+    return ExternalStream(data_ptr, device)
+
+
+def is_tf32_supported() -> bool:
+    """Whether the current GPU does TF32 matmuls natively (compute capability 8.0 or newer); False without a GPU."""
+    return bool(_gpus()) and get_device_capability()[0] >= 8
+
+
+def get_gencode_flags() -> str:
+    """NVCC -gencode flags for the architectures in get_arch_list() (none are listed by JAX, so '')."""
+    pairs = [arch.split("_") for arch in get_arch_list()]
+    return " ".join(f"-gencode compute=compute_{arch},code={kind}_{arch}" for kind, arch in pairs)
+
+
+from . import (  # noqa: E402,F401
+    comm, gds, green_contexts, jiterator, memory, nccl, profiler, random, sparse, tunable)
+from ._nvml import (  # noqa: E402,F401
+    clock_rate, device_memory_used, list_gpu_processes, memory_usage, power_draw, temperature, utilization)
+from .green_contexts import GreenContext  # noqa: E402,F401
+from .memory import (  # noqa: E402,F401
+    CUDAPluggableAllocator, MemPool, caching_allocator_alloc, caching_allocator_delete, caching_allocator_disabled,
+    caching_allocator_enable, change_current_allocator, get_allocator_backend, get_per_process_memory_fraction,
+    host_memory_stats, host_memory_stats_as_nested_dict, max_memory_cached, memory_cached, memory_snapshot,
+    memory_stats_as_nested_dict, memory_summary, reset_accumulated_host_memory_stats, reset_accumulated_memory_stats,
+    reset_max_memory_allocated, reset_max_memory_cached, reset_peak_host_memory_stats, set_per_process_memory_fraction,
+    use_mem_pool)
+from .random import set_rng_state_all  # noqa: E402,F401
+
+
+class _CudaStorageMeta(type):
+    def __instancecheck__(cls, instance) -> bool:
+        from ..storage import TypedStorage
+
+        return (isinstance(instance, TypedStorage) and instance.dtype == cls.dtype
+                and instance.device.type == "cuda")
+
+
+def _cuda_storage(name: str, dtype) -> type:
+    """torch.cuda.<Name>Storage: a legacy typed storage on the current CUDA device (AssertionError without one)."""
+
+    def __new__(cls, *args, wrap_storage=None, **kwargs):
+        from ..storage import TypedStorage
+
+        _lazy_init()
+        if wrap_storage is not None:
+            return TypedStorage(wrap_storage=wrap_storage, dtype=dtype, _internal=True)
+        return TypedStorage(*args, dtype=dtype, device=f"cuda:{current_device()}", _internal=True)
+
+    return _CudaStorageMeta(name, (), {"__new__": __new__, "dtype": dtype, "is_cuda": True, "__module__": __name__})
+
+
+def _cuda_storages() -> dict:
+    from ..storage import _LEGACY
+
+    return {name: _cuda_storage(name, cls.dtype) for name, cls in _LEGACY.items()}
+
+
+globals().update(_cuda_storages())
+
+_shim_getattr = __getattr__
+
+
+def __getattr__(name: str):
+    if name == "default_generators":
+        # one generator for every device; asked lazily so that importing jaxtorch does not start JAX's GPU backend
+        from .. import random as _random
+
+        return tuple(_random.default_generator for _ in _gpus())
+    return _shim_getattr(name)

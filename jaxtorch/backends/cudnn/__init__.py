@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 
-from .. import _shim
+from ... import _shim
 
 __all__ = ["is_available", "version", "flags", "benchmark", "deterministic", "enabled", "allow_tf32"]
 
@@ -22,7 +22,7 @@ benchmark_limit = 10
 
 
 def is_available() -> bool:
-    from .. import cuda
+    from ... import cuda
 
     return cuda.is_available()
 
@@ -52,5 +52,7 @@ def flags(enabled: bool = False, benchmark: bool = False, deterministic: bool = 
     finally:
         mod.enabled, mod.benchmark, mod.deterministic, mod.allow_tf32 = saved
 
+
+from . import rnn  # noqa: E402,F401
 
 __getattr__ = _shim._make_getattr(__name__)

@@ -1,0 +1,1 @@
+"""torch.backends.xeon: torch's launcher for Intel Xeon CPUs (run_cpu)."""

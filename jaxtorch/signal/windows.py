@@ -1,6 +1,0 @@
-"""torch.signal.windows."""
-
-from .._ops import NAMESPACES as _NS
-
-globals().update(_NS.get("signal.windows", {}))
-__all__ = sorted(_NS.get("signal.windows", {}))

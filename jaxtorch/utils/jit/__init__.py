@@ -1,0 +1,1 @@
+"""torch.utils.jit: tools for TorchScript fuser logs (log_extract)."""

@@ -1,0 +1,3 @@
+"""torch.utils.serialization: settings torch.save / torch.load read (`config`)."""
+
+from . import config  # noqa: F401
