@@ -4,6 +4,8 @@ Pillow is optional (`pip install jaxtorch[vision]`): PIL images are handled as t
 is installed; tensor and numpy inputs work without it.
 """
 
-from . import datasets, transforms, utils  # noqa: F401
+from . import datasets, io, ops, transforms, utils  # noqa: F401
 
-__all__ = ["datasets", "transforms", "utils"]
+__all__ = ["datasets", "io", "ops", "transforms", "utils"]
+
+from ..version import jaxtorch_version as __version__  # noqa: E402,F401  (the shim swaps in torchvision's API level)

@@ -17,9 +17,15 @@ __all__ = ["FakeData"]
 class FakeData(VisionDataset):
     """`size` random (image, label) pairs with images of shape `image_size` (C, H, W)."""
 
-    def __init__(self, size: int = 1000, image_size: tuple[int, ...] = (3, 224, 224), num_classes: int = 10,
-                 transform: Callable | None = None, target_transform: Callable | None = None,
-                 random_offset: int = 0) -> None:
+    def __init__(
+        self,
+        size: int = 1000,
+        image_size: tuple[int, ...] = (3, 224, 224),
+        num_classes: int = 10,
+        transform: Callable | None = None,
+        target_transform: Callable | None = None,
+        random_offset: int = 0,
+    ) -> None:
         super().__init__(None, transform=transform, target_transform=target_transform)
         self.size = size
         self.num_classes = num_classes
