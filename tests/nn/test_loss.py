@@ -201,3 +201,23 @@ def test_weighted_loss_state_dict():
 def test_class_target_dtype_must_be_long_or_byte(fn, dtype):
     x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
     same_error(lambda lib: getattr(lib.nn.functional, fn)(lib.tensor(x), lib.tensor([1, 0, 1]).to(getattr(lib, dtype))))
+
+
+def test_bce_with_logits_gradient_at_zero_logit():
+    """Logits exactly 0 (a common init value) get torch's gradient sigmoid(0) - target, with and without
+    pos_weight."""
+    import numpy as np
+    import torch
+
+    import jaxtorch
+
+    target = np.array([0.0, 0.5, 1.0, 0.25], np.float32)
+    pw = np.array([2.0, 1.0, 3.0, 0.5], np.float32)
+    for kwargs in ({}, {"pos_weight": pw}):
+        grads = []
+        for lib in (torch, jaxtorch):
+            x = lib.zeros(4, requires_grad=True)
+            kw = {k: lib.tensor(v) for k, v in kwargs.items()}
+            lib.nn.functional.binary_cross_entropy_with_logits(x, lib.tensor(target), **kw).backward()
+            grads.append(np.asarray(x.grad.numpy()))
+        np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6, atol=1e-7)

@@ -277,7 +277,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 
 
 def _bce_logits(x, t, w, pw, *, reduction):
-    sp = jnp.maximum(-x, 0) + jnp.log1p(jnp.exp(-jnp.abs(x)))  # softplus(-x) = -log(sigmoid(x))
+    # softplus(-x) = -log(sigmoid(x)); logaddexp keeps it stable and gives the right derivative at x == 0 (a
+    # max(-x, 0) + log1p(exp(-|x|)) form gets the subgradient of max/abs there, off by 0.5)
+    sp = jnp.logaddexp(-x, jnp.zeros((), x.dtype))
     if pw is not None:
         loss = (1 - t) * x + (1 + (pw - 1) * t) * sp
     else:
