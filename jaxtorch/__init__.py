@@ -14,12 +14,17 @@ from . import _dtype  # noqa: E402
 from ._dtype import (  # noqa: E402,F401
     dtype, get_default_dtype, set_default_dtype, promote_types, can_cast,
     bool_ as bool, uint8, int8, int16, uint16, int32, uint32, int64, uint64, float16, bfloat16, float32, float64,
-    complex64, complex128, float8_e4m3fn, float8_e5m2,
+    complex64, complex128, float8_e4m3fn, float8_e5m2, float8_e4m3fnuz, float8_e5m2fnuz, float8_e8m0fnu,
 )
-from ._device import device  # noqa: E402,F401
+from ._device import device, get_default_device, set_default_device  # noqa: E402,F401
 from ._memory_format import (  # noqa: E402,F401
     channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format)
 from ._tensor import Tensor, Size, is_tensor  # noqa: E402,F401
+from ._tensortype import (  # noqa: E402,F401
+    layout, strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr, sparse_bsc, _mkldnn, jagged)
+from ._tensortype import TENSOR_TYPES as _TENSOR_TYPES  # noqa: E402
+
+globals().update(_TENSOR_TYPES)  # torch.FloatTensor, torch.LongTensor, ... (legacy typed-tensor names)
 from . import _ops  # noqa: E402
 from ._ops._registry import FUNCTIONS as _FUNCTIONS  # noqa: E402
 from ._ops.creation import from_jax  # noqa: E402,F401
@@ -43,23 +48,41 @@ from .func import vmap  # noqa: E402,F401  (torch.vmap is torch.func.vmap)
 from . import optim  # noqa: E402,F401
 from . import serialization  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
+from .storage import UntypedStorage, TypedStorage, is_storage, from_file  # noqa: E402,F401
+from .storage import _LEGACY as _LEGACY_STORAGES  # noqa: E402
+
+globals().update(_LEGACY_STORAGES)  # torch.FloatStorage, torch.LongStorage, ... (legacy typed storages)
+Storage = _LEGACY_STORAGES["FloatStorage"]
+from . import hub  # noqa: E402,F401
 from . import distributed  # noqa: E402,F401
 from . import amp  # noqa: E402,F401
-from .amp import autocast  # noqa: E402,F401
+from .amp import autocast, GradScaler  # noqa: E402,F401
 from .amp.autocast_mode import (  # noqa: E402,F401
     is_autocast_enabled, get_autocast_dtype, set_autocast_enabled, set_autocast_dtype, is_autocast_cpu_enabled,
     get_autocast_cpu_dtype, get_autocast_gpu_dtype, is_autocast_cache_enabled, set_autocast_cache_enabled,
     clear_autocast_cache,
 )
 from . import cuda, backends, accelerator  # noqa: E402,F401
+from . import jit, fx, export, onnx, profiler  # noqa: E402,F401  (compiler-tooling namespaces: eager meaning)
 from ._device_api import (  # noqa: E402,F401
     set_float32_matmul_precision, get_float32_matmul_precision, set_num_threads, get_num_threads,
     set_num_interop_threads, get_num_interop_threads,
 )
+from . import _C  # noqa: E402,F401
+from ._toplevel import *  # noqa: E402,F401,F403
+from ._toplevel import __getattr__ as _toplevel_getattr  # noqa: E402
+from . import library  # noqa: E402,F401  (torch.library: custom operators)
+from ._ops_ns import ops  # noqa: E402,F401  (torch.ops.<namespace>.<op>)
+from ._library.tags import Tag  # noqa: E402,F401
 from . import _shim  # noqa: E402
 from ._shim import install  # noqa: E402,F401
 
 globals().update(_FUNCTIONS)
+from . import distributions  # noqa: E402,F401  (after the op functions: it uses them at import)
+from . import (  # noqa: E402,F401  (torch's smaller namespaces; each is cheap to import)
+    testing, overrides, multiprocessing, futures, quasirandom, types, functional, cpu, xpu, mps, mtia, sparse, nested,
+    ao, quantization, package, monitor,
+)
 
 # dtype aliases torch exposes as attributes
 float = float32  # noqa: A001
@@ -72,7 +95,8 @@ int = int32  # noqa: A001
 short = int16
 chalf = complex64
 
-__version__ = "0.1.0"
+from . import version, torch_version  # noqa: E402,F401
+from .version import jaxtorch_version as __version__  # noqa: E402  (the shim swaps in the torch-level one)
 
 
 def result_type(tensor1, tensor2):
@@ -102,21 +126,17 @@ def typename(obj):
     return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
 
 
-def use_deterministic_algorithms(mode, *, warn_only=False):
-    """Accepted: XLA programs on CPU are deterministic already."""
-
-
-def are_deterministic_algorithms_enabled():
-    return False
-
-
-def set_default_device(device):
-    raise NotImplementedError("jaxtorch: set_default_device is not supported yet")
-
-
 def compiled_with_cxx11_abi():
     return True
 
 
-# `torch.<missing>` names the torch API and says it is not supported yet (AttributeError, so hasattr works).
-__getattr__ = _shim._make_getattr(__name__)
+_missing_getattr = _shim._make_getattr(__name__)
+
+
+def __getattr__(name: str):
+    # a few names resolve lazily (they live in modules that import this package); any other `torch.<missing>` names
+    # the torch API and says it is not supported yet (AttributeError, so hasattr works)
+    try:
+        return _toplevel_getattr(name)
+    except AttributeError:
+        return _missing_getattr(name)

@@ -45,11 +45,15 @@ def _resolve(name: str):
     try:
         for part in name.split("."):
             obj = getattr(obj, part)
+        if getattr(obj, "_jaxtorch_unsupported", False):  # importable stand-in that raises NotImplementedError
+            return None
         if callable(obj) and not isinstance(obj, jaxtorch.dtype):  # jaxtorch.float is a dtype, x.float() a method
             return obj
     except AttributeError:
         pass
     if "." not in name and hasattr(jaxtorch.Tensor, name):
+        if getattr(getattr(jaxtorch.Tensor, name), "_jaxtorch_unsupported", False):
+            return None
         return ("method", name)
     return None
 
@@ -57,7 +61,7 @@ def _resolve(name: str):
 def _to_jt(x, grad: bool):
     """Convert a torch sample argument (recursively) to its jaxtorch counterpart via numpy."""
     if isinstance(x, torch.Tensor):
-        if x.is_sparse or x.is_complex() or x.is_quantized:
+        if x.is_sparse or x.is_sparse_csr or x.layout != torch.strided or x.is_complex() or x.is_quantized:
             raise _Unconvertible("sparse/complex/quantized tensor")
         t = jaxtorch.tensor(x.detach().numpy().copy())
         if grad and x.requires_grad:

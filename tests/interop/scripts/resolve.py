@@ -46,9 +46,9 @@ for label, action in [
     ("sparse_coo_tensor", lambda: torch.sparse_coo_tensor),
     ("nn_Foo", lambda: nn.NotALayer),
     ("T_v2", lambda: __import__("torchvision.transforms.v2")),
-    ("fx", lambda: __import__("torch.fx")),
+    ("datapipes", lambda: __import__("torch.utils.data.datapipes")),
     ("models", lambda: __import__("torchvision.models")),
-    ("cuda_Stream", lambda: torch.cuda.Stream),
+    ("fbgemm", lambda: torch.fbgemm_pack_quantized_matrix),
 ]:
     try:
         action()
