@@ -1,0 +1,3 @@
+from . import _placeholder
+
+__getattr__ = _placeholder.module_getattr(__name__)
