@@ -9,18 +9,6 @@ import jaxtorch
 LIBS = [(torch, torch.distributions), (jaxtorch, jaxtorch.distributions)]
 
 
-@pytest.fixture(autouse=True)
-def _validation_on():
-    """Argument validation is a process-wide default; other test modules in the same worker may have turned it off
-    (importing torch.testing._internal does, for real torch). These tests want torch's default: on."""
-    saved = [D.Distribution._validate_args for _, D in LIBS]
-    for _, D in LIBS:
-        D.Distribution.set_default_validate_args(True)
-    yield
-    for (_, D), value in zip(LIBS, saved):
-        D.Distribution.set_default_validate_args(value)
-
-
 def _message(fn):
     """The ValueError message fn raises (None if it raises nothing)."""
     try:

@@ -57,8 +57,8 @@ def timm_runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("timm")
     _run([str(SCRIPTS / "timm_models.py"), str(out), "resnet18", "vit"], {"HF_ROLE": "torch",
                                                                          "PYTHONPATH": str(STUB)}, out)
-    _run(["-m", "jaxtorch", str(SCRIPTS / "timm_models.py"), str(out), "resnet18", "vit"],
-         {"HF_ROLE": "jaxtorch", "RUN64": "1"}, out)
+    _run(["-m", "jaxtorch", str(SCRIPTS / "timm_models.py"), str(out), "resnet18", "vit"], {"HF_ROLE": "jaxtorch"},
+         out)
     return out
 
 
@@ -123,10 +123,11 @@ def test_timm_models_match_torch(timm_runs, name):
     _close(got, want, "logits")
     _close(got, want, "loss")
     _close(got, want, "grad.")
-    want64, got64 = _load(timm_runs, name, "torch64"), _load(timm_runs, name, "jaxtorch64")
-    for prefix in ("logits", "grad.", "step_losses", "state.", "eval_logits"):
-        _close(got64, want64, prefix, rtol=1e-7, atol=1e-9)
-    if name == "vit":  # no BatchNorm: the float32 trajectory itself agrees
+    if name == "resnet18":  # the training trajectory, in float64
+        want64, got64 = _load(timm_runs, name, "torch64"), _load(timm_runs, name, "jaxtorch64")
+        for prefix in ("logits", "grad.", "step_losses", "state.", "eval_logits"):
+            _close(got64, want64, prefix, rtol=1e-7, atol=1e-9)
+    else:  # no BatchNorm: the float32 trajectory itself agrees
         _close(got, want, "step_losses")
         _close(got, want, "eval_logits")
         # lr 1e-4: a near-zero gradient's AdamW update can flip sign with rounding (torch's own float32 run is up to

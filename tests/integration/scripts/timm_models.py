@@ -1,7 +1,6 @@
 """One script, run by real torch and by jaxtorch (see hf_models.py): tiny timm models from the same initial weights
 (torch.save'd by the torch run, torch.load'ed by the jaxtorch run), trained three AdamW steps; the test compares the
-recorded numbers. Each model also runs in float64 (always for torch, with RUN64=1 for jaxtorch): that trajectory
-shows what the implementations compute apart from float32 rounding.
+recorded numbers. ResNet-18's trajectory runs in float64 (see the end of this file).
 
 usage: timm_models.py OUT_DIR MODEL [MODEL ...]    (MODEL: resnet18, vit)
 Under real torch timm needs torchvision, which cannot be installed next to the CPU torch used here: the test puts a
@@ -36,7 +35,7 @@ def build(name):
     raise SystemExit(f"unknown model {name}")
 
 
-def run(name, dtype=torch.float32):
+def run(name, dtype=torch.float32, steps=3):
     torch.manual_seed(0)
     model = build(name)
     init = os.path.join(OUT, f"{name}.init.pt")
@@ -58,13 +57,13 @@ def run(name, dtype=torch.float32):
         res["grad." + k] = to_np(p.grad)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.05)
     losses = []
-    for _ in range(3):
+    for _ in range(steps):
         opt.zero_grad()
         loss = torch.nn.functional.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
         losses.append(to_np(loss))
-    res["step_losses"] = np.stack(losses)
+    res["step_losses"] = np.array(losses, dtype=np.float64 if dtype == torch.float64 else np.float32)
     for k, v in model.state_dict().items():  # parameters and BatchNorm statistics
         res["state." + k] = to_np(v)
     model.eval()
@@ -75,6 +74,10 @@ def run(name, dtype=torch.float32):
 
 
 for model_name in sys.argv[2:]:
-    run(model_name)
-    if ROLE == "torch" or os.environ.get("RUN64"):  # float64: how far float32 rounding alone moves the trajectory
+    if model_name == "resnet18":
+        # BatchNorm over four images amplifies float32 rounding over the steps: float32 for the first forward and
+        # backward, the training trajectory in float64 (where only the computation, not rounding, can differ)
+        run(model_name, steps=0)
         run(model_name, torch.float64)
+    else:
+        run(model_name)
