@@ -70,7 +70,7 @@ def jitted(fn, static: tuple = (), options: bool = False):
     key = (fn, static, options)
     f = _fwd_cache.get(key)
     if f is None:
-        f = _xla.jit(_bound(fn, static)) if options else jax.jit(_bound(fn, static))
+        f = _xla.jit_eager(_bound(fn, static)) if options else jax.jit(_bound(fn, static))
         _fwd_cache[key] = f
     return f
 
@@ -109,7 +109,7 @@ def _vjp_jit(fn, static, diff_pos):
     key = (fn, static, diff_pos)
     f = _vjp_cache.get(key)
     if f is None:
-        f = _vjp_cache[key] = _xla.jit(_vjp_fwd(fn, static, diff_pos))
+        f = _vjp_cache[key] = _xla.jit_eager(_vjp_fwd(fn, static, diff_pos))
     return f
 
 
@@ -125,7 +125,7 @@ def _apply_vjp(vjp_fn, ct):
     if _ts.observer is not None or any(isinstance(v, _Tracer) for v in jax.tree_util.tree_leaves((vjp_fn, ct))):
         return vjp_fn(ct)
     if _apply_vjp_jit is None:
-        _apply_vjp_jit = _xla.jit(_run_vjp)
+        _apply_vjp_jit = _xla.jit_eager(_run_vjp)
     return _run(_apply_vjp_jit, _run_vjp, vjp_fn, ct)
 
 

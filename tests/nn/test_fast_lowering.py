@@ -169,16 +169,17 @@ def test_convolutions_compile_off_ynnpack():
 
 
 def test_compiler_options_fall_back_and_respect_xla_flags(monkeypatch):
-    """An XLA that rejects the option keeps its defaults; a user's own XLA_FLAGS choice is left alone."""
+    """An XLA that rejects an option keeps its default for that option only; a user's own XLA_FLAGS choice is
+    left alone."""
     from jaxtorch import _xla
 
-    monkeypatch.setattr(_xla, "_CPU_OPTIONS", {"xla_cpu_experimental_ynn_fusion_type": "NOT_A_FUSION_TYPE"})
-    assert _xla._choose() == {}
-    monkeypatch.undo()
+    bad = {"xla_cpu_experimental_ynn_fusion_type": "NOT_A_FUSION_TYPE"}
+    assert _xla._accepted(bad) == {}
+    assert _xla._accepted({**bad, **_xla._CPU_EAGER_OPTIONS}) == _xla._CPU_EAGER_OPTIONS
     monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_experimental_ynn_fusion_type=")
-    assert _xla._choose() == {}
+    assert _xla._accepted(_xla._CPU_OPTIONS) == {}
     monkeypatch.delenv("XLA_FLAGS")
-    assert _xla._choose() == _xla._CPU_OPTIONS
+    assert _xla._accepted(_xla._CPU_OPTIONS) == _xla._CPU_OPTIONS
 
 
 def test_ops_on_constants_inside_user_jit():
