@@ -350,7 +350,7 @@ class Tensor:
             box[1] += 1
 
     def _rederive(self):
-        from ._ops._dispatch import apply, jitted
+        from ._ops._dispatch import _tracing, apply, run_eager
 
         base = self._base
         chain = self._view_chain
@@ -359,7 +359,10 @@ class Tensor:
 
             self._data = jax.eval_shape(functools.partial(apply_chain, chain=chain), base._data)
         elif self._detached_view or not base._requires_grad:
-            self._data = jitted(apply_chain, (("chain", chain),))(base._data)
+            if _tracing((base._data,)):
+                self._data = apply_chain(base._data, chain=chain)
+            else:
+                self._data = run_eager(apply_chain, (("chain", chain),), (base._data,))
         else:
             prev = _gm.state.enabled
             _gm.state.enabled = True

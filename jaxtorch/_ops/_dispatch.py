@@ -19,12 +19,13 @@ import functools
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _trace_state as _ts
 from .. import _xla
 from ..autograd import grad_mode as _gm
 from ..autograd.graph import Node
-from .._tensor import Tensor
+from .._tensor import Tensor, apply_chain
 
 _Tracer = jax.core.Tracer
 _SDS = jax.ShapeDtypeStruct  # the payload of a tensor on the 'meta' device
@@ -73,6 +74,96 @@ def jitted(fn, static: tuple = (), options: bool = False):
         f = _xla.jit_eager(_bound(fn, static)) if options else jax.jit(_bound(fn, static))
         _fwd_cache[key] = f
     return f
+
+
+HOST_IMPLS: dict = {}  # jnp impl -> its NumPy twin, for ops that only select, move or copy elements
+HOST_MAX_BYTES = 256 << 10
+
+
+def host_impl(jnp_fn):
+    """Register the decorated NumPy function as the host twin of `jnp_fn` (same signature, bit-identical
+    results; it may return NotImplemented to decline a call). Eagerly, outside autograd recording, small
+    single-device CPU inputs then run through the twin: no XLA compile for a shape seen once, which is what a
+    growing sequence (generation with a KV cache) costs otherwise. Only data movement qualifies: an op that
+    computes values stays on XLA, so numbers never depend on which path ran."""
+
+    def deco(np_fn):
+        HOST_IMPLS[jnp_fn] = np_fn
+        return np_fn
+
+    return deco
+
+
+_default_device = None
+
+
+def _on_host(np_fn, static, vals):
+    """np_fn on the payloads when every array is small and on one CPU device; None when the call must take
+    the jitted path. Results land where the jitted op would put them (the inputs' device, committed alike)."""
+    global _default_device
+    dev = None
+    committed = False
+    nbytes = 0
+    host = []
+    for v in vals:
+        if isinstance(v, jax.Array):
+            devs = v.sharding.device_set
+            if len(devs) != 1:
+                return None
+            (d,) = devs
+            if d.platform != "cpu" or (dev is not None and d != dev):
+                return None
+            nbytes += v.nbytes
+            if nbytes > HOST_MAX_BYTES:
+                return None
+            dev = d
+            committed = committed or v.committed
+            host.append(np.asarray(v))
+        else:
+            host.append(v)
+    if dev is None:
+        return None
+    if not committed:  # uncommitted results live on the default device: only when the inputs are there
+        if _default_device is None:
+            _default_device = jax.devices()[0]
+        if dev != _default_device or jax.config.jax_default_device is not None:
+            return None
+    out = np_fn(*host, **dict(static))
+    if out is NotImplemented:
+        return None
+    outs = out if isinstance(out, tuple) else (out,)
+    res = []
+    for o in outs:
+        o = np.asarray(o)
+        if o.nbytes > HOST_MAX_BYTES:
+            return None
+        if o.base is not None or not o.flags.writeable:  # never alias a jax buffer (it may be donated later)
+            o = o.copy()
+        res.append(jax.device_put(o, dev) if committed else jax.device_put(o))
+    return tuple(res) if isinstance(out, tuple) else res[0]
+
+
+@host_impl(apply_chain)
+def _apply_chain_host(x, *, chain):
+    for fn, static in chain:
+        h = HOST_IMPLS.get(fn)
+        if h is None:
+            return NotImplemented
+        x = h(x, **dict(static))
+        if x is NotImplemented:
+            return NotImplemented
+    return x
+
+
+def run_eager(fn, static: tuple, vals):
+    """fn(*vals, **static) outside any trace: through its host twin when it has one and the inputs allow,
+    else its cached jitted program."""
+    h = HOST_IMPLS.get(fn)
+    if h is not None:
+        out = _on_host(h, static, vals)
+        if out is not None:
+            return out
+    return _run(jitted(fn, static, True), _bound(fn, static), *vals)
 
 
 def _split_outputs(out):
@@ -177,7 +268,7 @@ def apply(fn, args: tuple, static: tuple = (), name: str | None = None):
     if _tracing(vals):
         out = _bound(fn, static)(*vals)
     else:
-        out = _run(jitted(fn, static, True), _bound(fn, static), *vals)
+        out = run_eager(fn, static, vals)
     if isinstance(out, tuple):
         return tuple(Tensor._make(o) for o in out)
     return Tensor._make(out)

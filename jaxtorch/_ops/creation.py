@@ -15,7 +15,7 @@ from .. import _dtype as _dt
 from .._device import current_default, default_device, jax_device, to_device
 from .._tensortype import check_layout as _check_layout
 from .._tensor import Size, Tensor
-from ._dispatch import apply, jitted
+from ._dispatch import apply, host_impl, jitted
 from ._registry import FUNCTIONS, register
 
 
@@ -612,6 +612,11 @@ Tensor.cuda = _cuda
 
 def _identity_impl(x):
     return x
+
+
+@host_impl(_identity_impl)
+def _identity_host(x):
+    return x.copy()
 
 
 @register()

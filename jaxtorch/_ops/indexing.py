@@ -12,7 +12,7 @@ from jax import lax
 from .. import _dtype as _dt
 from .._tensor import Tensor
 from ._checks import wrap_dim
-from ._dispatch import apply
+from ._dispatch import apply, host_impl
 from ._promote import result_np
 from ._registry import register
 from .shape import make_view
@@ -126,6 +126,14 @@ def _decode(items, tensors):
 
 def _basic_index_impl(x, *, items):
     return x[_decode(items, ())]
+
+
+@host_impl(_basic_index_impl)
+def _basic_index_host(x, *, items):
+    try:
+        return x[_decode(items, ())]
+    except IndexError:
+        return NotImplemented  # jnp's clamping rules (and errors) apply
 
 
 def _adv_index_impl(x, *tensors, items):

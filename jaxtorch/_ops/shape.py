@@ -12,7 +12,7 @@ from jax import lax
 
 from .._tensor import Size, Tensor, apply_chain, dtype_view_impl, is_byte_chain
 from ._checks import wrap_dim, wrap_dims
-from ._dispatch import apply
+from ._dispatch import apply, host_impl
 from ._promote import result_np
 from ._registry import register
 
@@ -54,6 +54,11 @@ def _np_dtype_view(a: np.ndarray, dst: np.dtype) -> np.ndarray:
 
 def _reshape_impl(x, *, shape):
     return jnp.reshape(x, shape)
+
+
+@host_impl(_reshape_impl)
+def _reshape_host(x, *, shape):
+    return np.reshape(x, shape)
 
 
 def _view_strides(old_shape, old_strides, new_shape):
@@ -225,6 +230,11 @@ def _transpose_impl(x, *, perm):
     return jnp.transpose(x, perm)
 
 
+@host_impl(_transpose_impl)
+def _transpose_host(x, *, perm):
+    return np.transpose(x, perm)
+
+
 @register(aliases=("swapaxes", "swapdims"))
 def transpose(input, dim0, dim1):
     nd = input.ndim
@@ -303,6 +313,11 @@ def _squeeze_impl(x, *, dims):
     return jnp.squeeze(x, dims) if dims else x
 
 
+@host_impl(_squeeze_impl)
+def _squeeze_host(x, *, dims):
+    return np.squeeze(x, dims) if dims else x
+
+
 @register(inplace=False)
 def squeeze(input, dim=None):
     shp = tuple(input.shape)
@@ -316,6 +331,11 @@ def squeeze(input, dim=None):
 
 def _unsqueeze_impl(x, *, dim):
     return jnp.expand_dims(x, dim)
+
+
+@host_impl(_unsqueeze_impl)
+def _unsqueeze_host(x, *, dim):
+    return np.expand_dims(x, dim)
 
 
 @register(inplace=False)
@@ -343,6 +363,11 @@ Tensor.unsqueeze_ = _inplace_reshape("unsqueeze", unsqueeze)
 
 def _expand_impl(x, *, shape):
     return jnp.broadcast_to(x, shape)
+
+
+@host_impl(_expand_impl)
+def _expand_host(x, *, shape):
+    return np.broadcast_to(x, shape)
 
 
 @register(function=False)
@@ -406,6 +431,16 @@ def broadcast_shapes(*shapes):
 
 def _slice_impl(x, *, dim, start, stop, step):
     return lax.slice_in_dim(x, start, stop, step, axis=dim)
+
+
+@host_impl(_slice_impl)
+def _slice_host(x, *, dim, start, stop, step):
+    n = x.shape[dim]  # lax.slice_in_dim's reading: None is an end, a negative index counts from the end once
+    lo = 0 if start is None else start + n if start < 0 else start
+    hi = n if stop is None else stop + n if stop < 0 else stop
+    if not (0 <= lo <= hi <= n and step >= 1):
+        return NotImplemented  # lax's errors apply
+    return x[(slice(None),) * dim + (slice(lo, hi, step),)]
 
 
 def slice_view(input, dim, start, stop, step=1):
@@ -584,6 +619,13 @@ def contiguous(self, memory_format=None):
 
 def _cat_impl(*xs, dim, dtype):
     return jnp.concatenate([x.astype(dtype) for x in xs], axis=dim)
+
+
+@host_impl(_cat_impl)
+def _cat_host(*xs, dim, dtype):
+    if any(x.dtype != dtype for x in xs):
+        return NotImplemented  # conversions stay XLA's
+    return np.concatenate(xs, axis=dim)
 
 
 @register(aliases=("concat", "concatenate"))
