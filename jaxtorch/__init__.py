@@ -10,6 +10,10 @@ import jax as _jax
 
 _jax.config.update("jax_enable_x64", True)
 
+from . import _compile_cache  # noqa: E402
+
+_compile_cache.setup()  # XLA's persistent compilation cache: jaxtorch/_compile_cache.py
+
 from . import _dtype  # noqa: E402
 from ._dtype import (  # noqa: E402,F401
     dtype, get_default_dtype, set_default_dtype, promote_types, can_cast,
