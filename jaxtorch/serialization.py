@@ -18,6 +18,8 @@ import contextlib
 import io
 import os
 import pickle
+import shutil
+import stat
 import struct
 import sys
 import tempfile
@@ -249,24 +251,82 @@ def save(obj: Any, f, pickle_module: Any = None, pickle_protocol: int = DEFAULT_
         directory = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(directory):
             raise RuntimeError(f"Parent directory {directory} does not exist.")
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                _save_to(obj, fh, _archive_name(path), pickle_protocol, _use_new_zipfile_serialization,
-                         _disable_byteorder_record)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, _file_mode(path))
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        args = (_archive_name(path), pickle_protocol, _use_new_zipfile_serialization, _disable_byteorder_record)
+        if _replace_is_safe(path, directory):
+            _save_replacing(obj, path, directory, args)
+        else:  # a symlink, a hard-linked file, a device, or an unwritable directory: write through, as torch
+            with open(path, "wb") as fh:
+                _save_to(obj, fh, *args)
         return
     if not hasattr(f, "write"):
         raise AttributeError(f"expected 'f' to be string, path, or a file-like object with a 'write' attribute, "
                              f"got {type(f).__name__}")
     _save_to(obj, f, "archive", pickle_protocol, _use_new_zipfile_serialization, _disable_byteorder_record)
+
+
+def _replace_is_safe(path: str, directory: str) -> bool:
+    """Whether writing a new file and renaming it over `path` leaves the user with what a plain write would:
+    only for a regular file with one link (or no file yet) in a directory this process may write to."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return os.access(directory, os.W_OK | os.X_OK)
+    return stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and os.access(directory, os.W_OK | os.X_OK)
+
+
+def _save_replacing(obj, path: str, directory: str, args: tuple) -> None:
+    """Write to an unnamed file in the directory (Linux O_TMPFILE: a crash or SIGKILL leaves nothing behind),
+    give it a name only when complete, and rename that over `path`. Elsewhere, or on a filesystem without
+    O_TMPFILE, a named temporary file that is removed on any error."""
+    mode = _file_mode(path)
+    fd = -1
+    if hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd"):
+        try:
+            fd = os.open(directory, os.O_TMPFILE | os.O_WRONLY, 0o600)
+        except OSError:
+            fd = -1
+    tmp = None
+    try:
+        if fd < 0:
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            _save_to(obj, fh, *args)
+            fh.flush()
+            os.fsync(fh.fileno())
+            os.fchmod(fh.fileno(), mode)
+            if tmp is None:  # name the finished file, then move it into place
+                tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.urandom(6).hex()}.tmp")
+                if not _link_open_file(fh.fileno(), tmp):
+                    tmp = None
+                    fd2, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
+                                                suffix=".tmp")
+                    with os.fdopen(fd2, "wb") as named:
+                        fh.flush()
+                        with open(f"/proc/self/fd/{fh.fileno()}", "rb") as src:
+                            shutil.copyfileobj(src, named)
+                        named.flush()
+                        os.fsync(named.fileno())
+                        os.fchmod(named.fileno(), mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+
+
+def _link_open_file(fd: int, dest: str) -> bool:
+    """Give the unnamed (O_TMPFILE) file open as `fd` the name `dest`: linkat(2) following /proc/self/fd/N
+    (os.link does not pass AT_SYMLINK_FOLLOW). False when the platform refuses."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        at_fdcwd, at_symlink_follow = -100, 0x400
+        rc = libc.linkat(at_fdcwd, f"/proc/self/fd/{fd}".encode(), at_fdcwd, os.fsencode(dest), at_symlink_follow)
+    except (OSError, AttributeError):
+        return False
+    return rc == 0
 
 
 def _file_mode(path: str) -> int:
