@@ -544,8 +544,13 @@ class _Loader:
         if int(np.prod(size)) == 0:
             arr = np.zeros(size, dtype.np)
         else:
-            arr = np.lib.stride_tricks.as_strided(typed[offset:], size, [s * dtype.itemsize for s in stride],
-                                                  writeable=False)
+            # ml_dtypes' own types (float8_e5m2 advertises the array-interface type '<f1', which numpy cannot
+            # read back) are strided as raw bytes of their size and reinterpreted after the copy
+            raw_view = np.dtype(dtype.np).num >= 256
+            src = typed[offset:].view(np.dtype(f"V{dtype.itemsize}")) if raw_view else typed[offset:]
+            arr = np.lib.stride_tricks.as_strided(src, size, [s * dtype.itemsize for s in stride], writeable=False)
+            if raw_view:
+                arr = np.array(arr, copy=True).view(dtype.np)
         dev = storage.device or _device_cls("cpu")
         t._data = jax.device_put(np.array(arr, copy=True), jax_device(dev))
 
