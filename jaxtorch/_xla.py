@@ -1,7 +1,9 @@
-"""The XLA compiler options jaxtorch compiles with, and `jit`, jax.jit with those options.
+"""The XLA compiler options jaxtorch compiles with: `jit` (torch.compile steps) and `jit_eager` (one eager op's
+forward, VJP or backward step) are jax.jit with those options.
 
-Every program jaxtorch builds (eager per-op programs, their VJPs, torch.compile steps) goes through
-`jit`, so eager and compiled runs lower the same way.
+Both share the options below; eager programs add `_CPU_EAGER_OPTIONS`, which make XLA:CPU compile a multi-op
+program (an attention step) about twice as fast without slowing it measurably (docs/performance.md, "Real
+library workloads end to end"). `JAXTORCH_EAGER_XLA_DEFAULTS=1` leaves eager programs with the shared options.
 
 CPU: XLA:CPU hands 2-D convolutions to YNNPACK by default. On the shapes measured (docs/performance.md,
 "CPU convolutions") YNNPACK's convolutions run single-threaded and 1-4x slower than XLA's own
@@ -60,17 +62,17 @@ def eager_compiler_options() -> dict:
     return _eager_options
 
 
-def jit(fn, **kw):
-    """jax.jit with jaxtorch's compiler options."""
-    opts = compiler_options()
+def _jit_with(opts: dict, fn, kw: dict):
     if opts:
         kw["compiler_options"] = opts
     return jax.jit(fn, **kw)
+
+
+def jit(fn, **kw):
+    """jax.jit with jaxtorch's compiler options."""
+    return _jit_with(compiler_options(), fn, kw)
 
 
 def jit_eager(fn, **kw):
     """jax.jit for one eager op's program (its forward, its VJP, or a backward step)."""
-    opts = eager_compiler_options()
-    if opts:
-        kw["compiler_options"] = opts
-    return jax.jit(fn, **kw)
+    return _jit_with(eager_compiler_options(), fn, kw)
