@@ -110,6 +110,10 @@ def chain_index_map(chain, base_shape, base_dtype=None) -> np.ndarray:
     return m
 
 
+_NUMPY_STEPS = frozenset({"_reshape_impl", "_slice_impl", "_select_impl", "_unsqueeze_impl", "_squeeze_impl",
+                          "_expand_impl", "_as_strided_impl"})
+
+
 def _index_step(fn, x: np.ndarray, static) -> np.ndarray:
     """One view step run on an index array, in numpy for the common steps (no JAX dispatch, so no compile
     per shape); any other step runs as itself on the indices."""
@@ -129,6 +133,9 @@ def _index_step(fn, x: np.ndarray, static) -> np.ndarray:
         return np.squeeze(x, st["dims"]) if st["dims"] else x
     if name == "_expand_impl":
         return np.broadcast_to(x, st["shape"])
+    if name == "_as_strided_impl":
+        return np.lib.stride_tricks.as_strided(np.ascontiguousarray(x).reshape(-1)[st["offset"]:], st["size"],
+                                               [s * x.itemsize for s in st["stride"]], writeable=False)
     with jax.ensure_compile_time_eval():  # concrete even while torch.compile traces a step
         return np.asarray(fn(jnp.asarray(x), **st))
 
@@ -307,6 +314,29 @@ class Tensor:
 
     def __init__(self, *args, **kwargs):
         pass
+
+    def __getattr__(self, name):
+        # only reached for attributes an instance lacks: a view made without a payload (torch.load builds
+        # the tensors sharing a storage as views of its root) derives it on first read
+        if name == "_data" and self._base is not None:
+            base = self._base._data
+            chain = self._view_chain
+            if (self._detached_view and isinstance(base, jax.Array) and len(base.sharding.device_set) == 1
+                    and base.sharding._device_assignment[0].platform == "cpu"
+                    and all(fn.__name__ in _NUMPY_STEPS for fn, _ in chain) and not _is_tracer(base)):
+                # data movement only: numpy on the root's host buffer, whatever the size (no compile per view)
+                arr = np.asarray(base)
+                dt = arr.dtype
+                if dt.num >= 256:  # ml_dtypes' types (float8_e5m2 is '<f1' to numpy's striding): move raw bytes
+                    arr = arr.view(np.dtype(f"u{dt.itemsize}"))
+                for fn, static in chain:
+                    arr = _index_step(fn, arr, static)
+                self._data = jax.device_put(np.array(arr, copy=True).view(dt), base.sharding)
+                self._derived_version = self._version_box[0]
+            else:
+                self._rederive()
+            return self.__dict__["_data"]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     @staticmethod
     def _make(data) -> Tensor:
@@ -672,10 +702,14 @@ class Tensor:
         return self._strides_offset()[1]
 
     def _strides_offset(self):
+        chain = self._view_chain
+        if len(chain) == 1 and chain[0][0].__name__ == "_as_strided_impl" and self._storage_span is None:
+            st = dict(chain[0][1])  # torch reports the strides as_strided was given, size-1 dims included
+            return tuple(st["stride"]), st["offset"]
         shape = self._data.shape
-        if self._base is None or not self._view_chain:
+        if self._base is None or not chain:
             return _contiguous_strides(shape), 0
-        base, chain, span = self._base._data, self._view_chain, self._storage_span
+        base, span = self._base._data, self._storage_span
         if span is not None or is_byte_chain(chain):
             # offsets count elements of this tensor's dtype from the start of its storage
             bmap, _ = chain_byte_map(chain, tuple(base.shape), base.dtype)

@@ -44,9 +44,10 @@ DEFAULT_PROTOCOL = 2
 _MAGIC_NUMBER = 0x1950A86A20F9469CFC6C  # legacy stream format
 _PROTOCOL_VERSION = 1001
 _ALIGNMENT = 64
-# a tensor may be larger than its storage only through stride-0 (expanded) dims; past this size we refuse
-# to materialise such an expansion (jaxtorch has no stride-0 storage), so a hostile file cannot ask for TBs
-_MAX_EXPANSION_BYTES = 1 << 30
+# a tensor may be larger than its storage only through stride-0 (expanded) dims. jaxtorch has no stride-0
+# storage: such a tensor takes its full size once read. A load refuses expanded tensors totalling more than
+# this many bytes beyond the storage bytes the file holds, so a tiny hostile file cannot ask for gigabytes.
+_MAX_EXPANSION_BYTES = 64 << 20
 
 # torch dtype name -> legacy typed-storage class name (torch writes these; other dtypes use UntypedStorage)
 _TYPED_STORAGE = {
@@ -372,7 +373,9 @@ def _save_legacy(obj, fh, protocol: int) -> None:
 
 # ------------------------------------------------------------------------------------------------ loading
 class _Storage:
-    """A loaded storage: raw little-endian bytes (filled later in the legacy format) and where it goes."""
+    """A loaded storage: raw little-endian bytes (filled later in the legacy format), where it goes, and the
+    tensors built on it. One tensor holds the storage's payload (the root); every other tensor on the storage is
+    a view of that root, so they share one buffer, see each other's writes and keep torch's strides and offset."""
 
     def __init__(self, dtype, numel: int, location: str, device=None):
         self.dtype = dtype  # jaxtorch dtype; None for an UntypedStorage (bytes)
@@ -380,10 +383,12 @@ class _Storage:
         self.location = location
         self.device = device
         self.raw: np.ndarray | None = None
-        self.root: _Storage | None = None  # legacy storage views
-        self.root_offset = 0  # in bytes
-        self.first = None  # (tensor, covers whole storage) of the first tensor built on it
-        self.base: Tensor | None = None
+        self.root: _Storage | None = None  # legacy storage views: the storage viewed ...
+        self.root_offset = 0  # ... from this byte
+        self.holder: Tensor | None = None  # the tensor whose payload is the whole storage
+        self.hidden = False  # holder made by the loader: no tensor of the file covers the storage
+        self.members: list = []  # [tensor, layout] of every tensor built on the storage
+        self.holder_dtype = None
 
     @property
     def nbytes(self) -> int:
@@ -408,10 +413,25 @@ class _Storage:
     def to(self, device=None, **_) -> _Storage:
         return self._moved(device)
 
-    def bytes_(self) -> np.ndarray:
+    def bytes_(self) -> np.ndarray | None:
         if self.root is not None:
-            return self.root.bytes_()[self.root_offset:self.root_offset + self.nbytes]
+            raw = self.root.bytes_()
+            return None if raw is None else raw[self.root_offset:self.root_offset + self.nbytes]
         return self.raw
+
+
+def layout_of(storage: _Storage, t: Tensor):
+    return next(lay for m, lay in storage.members if m is t)
+
+
+def _expansion_allowance() -> int:
+    v = os.environ.get("JAXTORCH_LOAD_MAX_EXPANSION_BYTES")
+    if v:
+        try:
+            return int(v)
+        except ValueError:
+            raise ValueError(f"JAXTORCH_LOAD_MAX_EXPANSION_BYTES must be an integer, got {v!r}") from None
+    return _MAX_EXPANSION_BYTES
 
 
 class _Loader:
@@ -421,10 +441,12 @@ class _Loader:
         self.map_location = map_location
         self.read_record = read_record  # key -> numpy uint8 array (zip format); None: legacy
         self.storages: dict[str, _Storage] = {}
-        self.pending: list = []  # legacy: tensors whose bytes come after the pickle
-        self.pending_index: dict[int, int] = {}
-        self.first_of: dict[int, _Storage] = {}  # id(first tensor built on a storage) -> storage
+        self.pending: list = []  # legacy: (tensor, storage, layout) filled once the bytes after the pickle are read
+        self.member_of: dict[int, _Storage] = {}  # id(tensor built on a storage) -> storage
         self.swap = False  # storages written big-endian
+        self.held = 0  # bytes of storage the file holds (read so far)
+        self.expanded = 0  # bytes of tensors larger than their storage (stride 0), materialised when read
+        self.allowance = _expansion_allowance()
 
     def persistent_load(self, pid):
         if type(pid) is not tuple or not pid:
@@ -449,6 +471,7 @@ class _Loader:
                     raise _LoadError(f"storage 'data/{key}' declares {got.nbytes} bytes but its record holds "
                                      f"{raw.size}")
                 got.raw = raw[:got.nbytes]
+                self.held += got.nbytes
             got.device = self._restore_device(got)
             self.storages[key] = got
         elif got.dtype is not storage_type.dtype and storage_type.dtype is not None:
@@ -467,6 +490,8 @@ class _Loader:
                 vs = _Storage(got.dtype, size, location, got.device)
                 vs.root, vs.root_offset = got, off * (got.dtype.itemsize if got.dtype else 1)
                 self.storages[vkey] = vs
+            elif vs.root is not got:
+                raise _LoadError(f"storage view {vkey!r} is declared on two different storages")
             return vs
         return got
 
@@ -519,23 +544,109 @@ class _Loader:
                 raise _LoadError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset "
                                  f"{storage_offset}, and itemsize {itemsize} requiring a storage size of "
                                  f"{needed * itemsize} are out of bounds for storage of size {capacity * itemsize}")
-            if numel * itemsize > max(capacity * itemsize, _MAX_EXPANSION_BYTES):
-                raise _LoadError(f"tensor of shape {list(size)} would expand a storage of {capacity} elements "
-                                 f"past {_MAX_EXPANSION_BYTES} bytes; refusing to materialise it")
+            if numel > capacity:  # only overlapping (stride-0) dims make a tensor larger than its storage
+                self.expanded += numel * itemsize
+                if self.expanded > self.allowance + self.held:
+                    raise _LoadError(
+                        f"tensor of shape {list(size)} and strides {list(stride)} would expand a storage of "
+                        f"{capacity * itemsize} bytes to {numel * itemsize}: jaxtorch materialises every tensor, "
+                        f"and this checkpoint's expanded tensors would take {self.expanded} bytes from the "
+                        f"{self.held} it holds; refusing to materialise it (raise the limit with "
+                        "JAXTORCH_LOAD_MAX_EXPANSION_BYTES if you trust the file)")
         if requires_grad and not dtype.is_inexact:
             raise _LoadError("only Tensors of floating point dtype can require gradients")
+        if storage.root is not None:  # a legacy storage view: address the storage it views
+            storage_offset += storage.root_offset // itemsize
+            storage = storage.root
         t = Tensor._make(None)
-        spec = (storage, storage_offset, size, stride, dtype)
-        if storage.bytes_() is None:  # legacy format: bytes follow the pickle
-            self.pending_index[id(t)] = len(self.pending)
-            self.pending.append((t, spec))
-        else:
-            self._share_or_fill(t, spec)
         t._requires_grad = requires_grad
+        self._place(t, storage, (storage_offset, size, stride, dtype))
         return t
 
-    def _fill(self, t: Tensor, spec) -> None:
-        storage, offset, size, stride, dtype = spec
+    @staticmethod
+    def _covers(storage: _Storage, layout) -> bool:
+        offset, size, stride, dtype = layout
+        return (offset == 0 and stride == _contiguous(size) and storage.dtype in (None, dtype)
+                and int(np.prod(size, dtype=object)) * dtype.itemsize == storage.nbytes)
+
+    def _place(self, t: Tensor, storage: _Storage, layout) -> None:
+        """Make t the storage's root, or a view of it (lazily derived: no bytes until it is read)."""
+        storage.members.append([t, layout])
+        self.member_of[id(t)] = storage
+        if storage.holder is None:
+            if self._covers(storage, layout):
+                self._fill_root(t, storage, layout)
+                storage.holder, storage.holder_dtype = t, layout[3]
+                return
+            dtype = layout[3]
+            hidden = Tensor._make(None)
+            self._fill_root(hidden, storage, (0, (storage.nbytes // dtype.itemsize,), (1,), dtype))
+            storage.holder, storage.hidden, storage.holder_dtype = hidden, True, dtype
+        elif storage.hidden and self._covers(storage, layout) and storage.holder_dtype is layout[3]:
+            self._promote(storage, t)
+            return
+        self._link(t, storage, layout)
+
+    def _fill_root(self, t: Tensor, storage: _Storage, layout) -> None:
+        if storage.bytes_() is None:  # legacy format: bytes follow the pickle
+            t._data = None
+            self.pending.append((t, storage, layout))
+        else:
+            self._fill(t, storage, layout)
+
+    def _link(self, t: Tensor, storage: _Storage, layout) -> None:
+        from ._ops.shape import _as_strided_impl
+
+        root = storage.holder
+        offset, size, stride, dtype = layout
+        if storage.holder_dtype is not dtype:  # an untyped storage read as two dtypes: a copy of its own
+            self._fill_root(t, storage, layout)
+            return
+        root_data = root.__dict__.get("_data")
+        if offset == 0 and stride == _contiguous(size) and self._covers(storage, layout) \
+                and (root_data is None or size == tuple(root_data.shape)):
+            chain = ()
+            t._data = root_data  # the same buffer: nothing to derive (legacy: shared once filled)
+        else:
+            chain = ((_as_strided_impl, (("size", size), ("stride", stride), ("offset", offset))),)
+            t.__dict__.pop("_data", None)  # derived from the root when first read (Tensor.__getattr__)
+        t._base = root
+        t._view_chain = chain
+        t._version_box = root._box()
+        t._derived_version = root._version_box[0]
+        t._detached_view = True  # a loaded tensor is its own autograd leaf, as in torch
+
+    def _promote(self, storage: _Storage, t: Tensor) -> None:
+        """t (which covers the storage) becomes its root in place of the current holder; the holder and every
+        other tensor on the storage become views of t."""
+        old = storage.holder
+        for i, (pt, st, lay) in enumerate(self.pending):
+            if pt is old:
+                self.pending[i] = (t, st, layout_of(storage, t))
+        old_data = old.__dict__.get("_data")
+        if old_data is not None and tuple(old_data.shape) != tuple(layout_of(storage, t)[1]):
+            self._fill(t, storage, layout_of(storage, t))  # the hidden base is flat: t gets its own shape
+        else:
+            t._data = old_data  # the same buffer (legacy: filled once the bytes are read)
+        t.__dict__.pop("_base", None)
+        t.__dict__.pop("_view_chain", None)
+        t.__dict__.pop("_detached_view", None)
+        t._version_box = None
+        storage.holder, storage.hidden = t, False
+        for member in storage.members:
+            m, layout = member
+            if m is t or m is old:
+                continue
+            had = m.__dict__.get("_data")
+            self._link(m, storage, layout)
+            if had is not None and "_data" not in m.__dict__:
+                m._data = had  # already derived: same values
+        for m, layout in storage.members:
+            if m is old:
+                self._link(old, storage, layout)
+
+    def _fill(self, t: Tensor, storage: _Storage, layout) -> None:
+        offset, size, stride, dtype = layout
         raw = storage.bytes_()
         usable = raw.size - raw.size % dtype.itemsize
         typed = raw[:usable].view(dtype.np)
@@ -554,51 +665,48 @@ class _Loader:
         dev = storage.device or _device_cls("cpu")
         t._data = jax.device_put(np.array(arr, copy=True), jax_device(dev))
 
-    def _share_or_fill(self, t: Tensor, spec) -> None:
-        """Tensors built on one storage come back as views of one base, so writes show through as in torch."""
-        from ._ops.shape import _as_strided_impl
-
-        storage, offset, size, stride, dtype = spec
-        capacity = storage.nbytes // dtype.itemsize
-        if storage.first is None:
-            self._fill(t, spec)
-            covers = offset == 0 and stride == _contiguous(size) and int(np.prod(size)) == capacity
-            storage.first = [t, covers, (("size", size), ("stride", stride), ("offset", offset))]
-            self.first_of[id(t)] = storage
-            return
-        base = storage.base
-        if base is None:
-            first, covers, first_static = storage.first
-            if covers and isinstance(first, Tensor) and first._base is None:
-                base = first
-            else:
-                base = Tensor._make(None)
-                self._fill(base, (storage, 0, (capacity,), (1,), dtype))
-                if type(first) is Tensor and first._base is None and not first._requires_grad:
-                    first._as_view_of(base, _as_strided_impl, first_static)
-            storage.base = base
-        if base.dtype is not dtype:
-            self._fill(t, spec)
-            return
-        static = (("size", size), ("stride", stride), ("offset", offset))
-        self._fill(t, spec)
-        t._as_view_of(base, _as_strided_impl, static)
+    def finish(self) -> None:
+        """Legacy format, once the storages' bytes are read: fill the roots; identity views share their buffer."""
+        for t, storage, layout in self.pending:
+            if storage.bytes_() is None:
+                raise _LoadError("legacy checkpoint is missing storage data")
+            self._fill(t, storage, layout)
+        for storage in self.storages.values():
+            root = storage.holder
+            if root is None:
+                continue
+            for m, _ in storage.members:
+                if m is not root and m._base is root and not m._view_chain and m.__dict__.get("_data") is None:
+                    m._data = root._data
+                    m._derived_version = root._version_box[0]
 
     def rebuild_parameter(self, data, requires_grad, backward_hooks=None, state=None) -> Parameter:
         if not isinstance(data, Tensor) or type(requires_grad) is not bool:
             raise _LoadError("malformed Parameter in checkpoint")
-        if requires_grad and data._data is not None and not data.dtype.is_inexact:
-            raise _LoadError("only Tensors of floating point dtype can require gradients")
         p = Parameter.__new__(Parameter, Tensor._make(None), False)
-        p._data = data._data
-        i = self.pending_index.pop(id(data), None)
-        if i is not None:  # legacy: bytes not read yet; fill the Parameter instead
-            self.pending[i] = (p, self.pending[i][1])
-            self.pending_index[id(p)] = i
-        storage = self.first_of.pop(id(data), None)
-        if storage is not None:  # the Parameter takes the place of the tensor it wraps
-            storage.first[0] = p
-            self.first_of[id(p)] = storage
+        storage = self.member_of.get(id(data))
+        member = None if storage is None else next((m for m in storage.members if m[0] is data), None)
+        if member is not None and data is storage.holder:
+            # the Parameter takes the place of the tensor it wraps as the storage's root
+            member[0] = p
+            self.member_of[id(p)] = storage
+            self._promote(storage, p)
+        elif member is not None and self._covers(storage, member[1]) and not isinstance(storage.holder, Parameter) \
+                and storage.holder_dtype is member[1][3]:
+            # covers a storage whose root is another tensor (a detached snapshot saved beside it): the Parameter
+            # becomes the root, the others its views
+            member[0] = p
+            self.member_of[id(p)] = storage
+            self._promote(storage, p)
+        else:  # a Parameter made from a view owns its data (as Parameter(view) does in jaxtorch)
+            if member is not None and storage.holder.__dict__.get("_data", 0) is None:  # legacy: bytes not read yet
+                p._data = None
+                self.pending.append((p, storage, member[1]))
+            else:
+                p._data = data._data
+        dtype = member[1][3] if member is not None else data.dtype
+        if requires_grad and not dtype.is_inexact:
+            raise _LoadError("only Tensors of floating point dtype can require gradients")
         p._requires_grad = requires_grad
         if state:
             _set_state(p, state)
@@ -709,6 +817,24 @@ def _static_globals() -> dict:
 
 
 _STATIC_GLOBALS = _static_globals()
+# torch dtypes (and their storage classes) with no JAX / ml_dtypes equivalent: a file holding them is refused
+# with a plain statement of which dtype, not an allow-list hint
+_UNSUPPORTED_DTYPES = {
+    "complex32": "torch.complex32 (chalf): JAX has no complex32; convert with .to(torch.complex64) before saving",
+    "chalf": "torch.complex32 (chalf): JAX has no complex32; convert with .to(torch.complex64) before saving",
+    "ComplexHalfStorage": "torch.complex32 (chalf): JAX has no complex32; convert with .to(torch.complex64) "
+                          "before saving",
+    "float4_e2m1fn_x2": "torch.float4_e2m1fn_x2: jaxtorch has no packed two-per-byte dtype",
+    **{f"bits{n}": f"torch.bits{n}: jaxtorch has no bits dtypes" for n in ("1x8", "2x4", "4x2", "8", "16")},
+    **{q: f"torch.{q}: jaxtorch has no quantized dtypes; dequantize before saving"
+       for q in ("quint8", "qint8", "qint32", "quint4x2", "quint2x4", "QUInt8Storage", "QInt8Storage",
+                 "QInt32Storage", "QUInt4x2Storage", "QUInt2x4Storage")},
+}
+
+
+def _unsupported_dtype(module: str, name: str) -> None:
+    if module in ("torch", "torch.cuda") and name in _UNSUPPORTED_DTYPES:
+        raise _LoadError(f"jaxtorch cannot load tensors of dtype {_UNSUPPORTED_DTYPES[name]}")
 # what REDUCE / NEWOBJ may call: rebuild functions (bound per load) and these plain constructors
 _CALLABLE = (OrderedDict, Counter, Size, _device_cls, _safe_codecs_encode, _safe_bytearray, set, frozenset, complex)
 _BLOCKED_MODULES = ("sys", "os", "posix", "nt")
@@ -786,9 +912,65 @@ class _WeightsError(pickle.UnpicklingError):
     pass
 
 
+# torch's weights-only unpickler lets an EOFError (input ran out) and an IndexError (stack underflow) through
+# unwrapped; ours are UnpicklingErrors that are also those, so either `except` catches them as in torch
+class _TruncatedError(_WeightsError, EOFError):
+    pass
+
+
+class _UnderflowError(_WeightsError, IndexError):
+    pass
+
+
+class _WoEOFError(pickle.UnpicklingError, EOFError):
+    pass
+
+
+class _WoIndexError(pickle.UnpicklingError, IndexError):
+    pass
+
+
+def _wo_error(e: BaseException) -> pickle.UnpicklingError:
+    cls = _WoEOFError if isinstance(e, EOFError) else _WoIndexError if isinstance(e, IndexError) \
+        else pickle.UnpicklingError
+    return cls(_wo_message(str(e) or type(e).__name__))
+
+
 _OP = {name: code[0] for name, code in vars(pickle).items()
        if name.isupper() and isinstance(code, bytes) and len(code) == 1}
 _MAX_STR = sys.maxsize
+
+
+class _Bounded:
+    """A seekable file whose reads never ask for more than it holds: a length field claiming a terabyte is then a
+    short read ("pickle data was truncated") rather than a giant allocation in the file object."""
+
+    def __init__(self, fh: BinaryIO):
+        self.fh = fh
+        pos = fh.tell()
+        self.end = fh.seek(0, os.SEEK_END)
+        fh.seek(pos)
+
+    def read(self, n: int = -1) -> bytes:
+        left = max(self.end - self.fh.tell(), 0)
+        return self.fh.read(left if n is None or n < 0 else min(n, left))
+
+    def readinto(self, buf) -> int:
+        left = max(self.end - self.fh.tell(), 0)
+        view = memoryview(buf)
+        return self.fh.readinto(view[:left]) if len(view) > left else self.fh.readinto(view)
+
+    def readline(self, limit: int = -1) -> bytes:
+        return self.fh.readline(limit)
+
+    def peek(self, n: int = 0) -> bytes:
+        return self.fh.peek(n) if hasattr(self.fh, "peek") else b""
+
+    def tell(self) -> int:
+        return self.fh.tell()
+
+    def seek(self, *args) -> int:
+        return self.fh.seek(*args)
 
 
 class _SafeUnpickler:
@@ -796,7 +978,7 @@ class _SafeUnpickler:
     NEWOBJ / BUILD only act on allow-listed objects, and nothing is ever imported."""
 
     def __init__(self, data, loader: _Loader | None, encoding: str = "bytes"):
-        self.file = io.BytesIO(data) if isinstance(data, bytes) else data
+        self.file = io.BytesIO(data) if isinstance(data, bytes) else _Bounded(data)
         self.loader = loader
         self.encoding = encoding
         self.allowed = loader.torch_globals() if loader is not None else dict(_STATIC_GLOBALS)
@@ -808,7 +990,7 @@ class _SafeUnpickler:
     def _read(self, n: int) -> bytes:
         b = self.file.read(n)
         if len(b) != n:
-            raise _WeightsError("pickle data was truncated")
+            raise _TruncatedError("pickle data was truncated")
         return b
 
     def _global(self, module: str, name: str):
@@ -823,6 +1005,7 @@ class _SafeUnpickler:
             return self.allowed[full]
         if full in self.user:
             return self.user[full]
+        _unsupported_dtype(module, name)
         shown = full[len("builtins."):] if full.startswith("builtins.") else full
         raise _WeightsError(f"Unsupported global: GLOBAL {shown} was not an allowed global by default. Please use "
                             f"`torch.serialization.add_safe_globals([{shown}])` or the "
@@ -840,7 +1023,7 @@ class _SafeUnpickler:
         while True:
             key = self.file.read(1)
             if not key:
-                raise _WeightsError("pickle data was truncated")
+                raise _TruncatedError("pickle data was truncated")
             c = key[0]
             if c == op["PROTO"]:
                 self._read(1)
@@ -848,7 +1031,7 @@ class _SafeUnpickler:
                 self._read(8)
             elif c == op["STOP"]:
                 if not stack:
-                    raise _WeightsError("unpickling stack underflow")
+                    raise _UnderflowError("unpickling stack underflow")
                 return stack.pop()
             elif c == op["MARK"]:
                 metastack.append(stack)
@@ -1036,11 +1219,21 @@ class _FullUnpickler(pickle.Unpickler):
         super().__init__(file, **kwargs)
         self.loader = loader
         self.torch = loader.torch_globals()
+        self.size = len(file.getbuffer()) if isinstance(file, io.BytesIO) else getattr(file, "end", None)
+
+    def load(self):
+        try:
+            return super().load()
+        except MemoryError:
+            # the C unpickler allocates what a length field claims before reading it
+            raise _LoadError(f"pickle data was truncated: a length field claims more memory than is available, "
+                             f"from a file of {self.size} bytes (corrupt or hostile checkpoint)") from None
 
     def find_class(self, module: str, name: str):
         full = f"{module}.{name}"
         if full in self.torch:
             return self.torch[full]
+        _unsupported_dtype(module, name)
         if module == "torch" or module.startswith("torch."):
             module = "jaxtorch" + module[len("torch"):]
         return super().find_class(module, name)
@@ -1121,7 +1314,7 @@ def _unpickle(data: bytes, loader: _Loader, weights_only: bool, encoding: str):
     except (_LoadError, RuntimeError):
         raise
     except _WO_ERRORS as e:
-        raise pickle.UnpicklingError(_wo_message(str(e) or type(e).__name__)) from None
+        raise _wo_error(e) from None
 
 
 def _load_zip(fh: BinaryIO, map_location, weights_only: bool, encoding: str):
@@ -1138,6 +1331,11 @@ def _load_zip(fh: BinaryIO, map_location, weights_only: bool, encoding: str):
         records = {i.filename[len(prefix) + 1:]: i for i in infos if i.filename.startswith(prefix + "/")}
         fh.seek(0, os.SEEK_END)
         file_size = fh.tell()
+        for info in infos:  # a directory that places or sizes a record past the end of the file lies
+            if info.header_offset + info.compress_size > file_size or info.file_size > file_size:
+                raise _LoadError("PytorchStreamReader failed reading zip archive: invalid header or archive is "
+                                 f"corrupted (record {info.filename} claims {info.file_size} bytes at offset "
+                                 f"{info.header_offset} of a {file_size}-byte file).{_ZIP_HINT}")
 
         def read(name: str) -> bytes:
             info = records.get(name)
@@ -1168,7 +1366,7 @@ def _load_legacy(fh: BinaryIO, map_location, weights_only: bool, encoding: str):
 
     def next_pickle(with_storages: bool = False):
         if not weights_only:
-            unpickler = _FullUnpickler(fh, loader, encoding=encoding)
+            unpickler = _FullUnpickler(_Bounded(fh), loader, encoding=encoding)
             if not with_storages:
                 unpickler.persistent_load = _no_persistent_ids
             return unpickler.load()
@@ -1177,7 +1375,7 @@ def _load_legacy(fh: BinaryIO, map_location, weights_only: bool, encoding: str):
         except (_LoadError, RuntimeError):
             raise
         except _WO_ERRORS as e:
-            raise pickle.UnpicklingError(_wo_message(str(e) or type(e).__name__)) from None
+            raise _wo_error(e) from None
 
     if next_pickle() != _MAGIC_NUMBER:
         raise RuntimeError("Invalid magic number; corrupt file?")
@@ -1204,10 +1402,7 @@ def _load_legacy(fh: BinaryIO, map_location, weights_only: bool, encoding: str):
         if n != storage.numel or nbytes > end - fh.tell():
             raise _LoadError(f"legacy storage {key!r} declares {n} elements, which the file does not hold")
         storage.raw = np.frombuffer(_read_exact(fh, nbytes), np.uint8)
-    for t, spec in loader.pending:
-        if spec[0].bytes_() is None:
-            raise _LoadError("legacy checkpoint is missing storage data")
-        loader._fill(t, spec)
+    loader.finish()
     return result
 
 
