@@ -514,6 +514,11 @@ class Optimizer:
         """
         from .._ops._dispatch import apply
 
+        rounds = _occurrence_rounds(params)
+        if len(rounds) > 1:  # a parameter listed twice is updated twice, one after the other, as in torch
+            for idx in rounds:
+                self._run_update(fn, [params[i] for i in idx], state_keys, scalars, static)
+            return
         n = len(params)
         state_tensors = [self.state[p][k] for k in state_keys for p in params]
         args = (*params, *[p.grad for p in params], *state_tensors, *scalars)
@@ -523,6 +528,21 @@ class Optimizer:
                 outs = (outs,)
             for target, new in zip(list(params) + state_tensors, outs):
                 target._inplace_assign(new)
+
+
+def _occurrence_rounds(params: list) -> list[list[int]]:
+    """Indices of `params` in rounds: round r holds the r-th occurrence of each parameter. torch loops over a
+    group's list, so a parameter listed twice gets two sequential updates (with a warning at construction);
+    running the rounds one after the other does the same, each round a single batched update."""
+    seen: dict[int, int] = {}
+    rounds: list[list[int]] = []
+    for i, p in enumerate(params):
+        r = seen.get(id(p), 0)
+        seen[id(p)] = r + 1
+        if r == len(rounds):
+            rounds.append([])
+        rounds[r].append(i)
+    return rounds
 
 
 # ---------------------------------------------------------------------- torch's argument checks

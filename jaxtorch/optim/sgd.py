@@ -8,8 +8,8 @@ import jax.numpy as jnp
 import optax
 
 from .._tensor import Tensor
-from ..autograd.grad_mode import enable_grad
-from .optimizer import Optimizer, _decayed, _decays, _unpack, _zeros_like
+from ..autograd.grad_mode import enable_grad, no_grad
+from .optimizer import Optimizer, _decayed, _decays, _occurrence_rounds, _unpack, _zeros_like
 
 _HYPER = ("lr", "momentum", "dampening", "weight_decay")  # passed to the update as tensor cells
 
@@ -93,7 +93,8 @@ class SGD(Optimizer):
         for group in self.param_groups:
             mine = [p for p in group["params"] if id(p) in ids]
             if group["momentum"] != 0 and mine:
-                if group["dampening"] != 0:
+                if group["dampening"] != 0 or len(mine) != len({id(p) for p in mine}):
+                    # a fresh buffer is not a zero buffer then (dampening; a parameter listed twice starts two)
                     return None
                 for p in mine:
                     if self.state[p].get("momentum_buffer") is None:
@@ -123,18 +124,24 @@ class SGD(Optimizer):
             has_momentum = group["momentum"] != 0
             first = []
             if has_momentum:
+                fresh_ids: set = set()
                 for p in params:
                     st = self.state[p]
-                    fresh = st.get("momentum_buffer") is None
-                    if fresh:
+                    # torch reads every buffer at the start of the step: each occurrence of a parameter listed
+                    # twice whose buffer did not exist yet starts a buffer of its own from the gradient
+                    fresh = st.get("momentum_buffer") is None or id(p) in fresh_ids
+                    if fresh and id(p) not in fresh_ids:
                         st["momentum_buffer"] = _zeros_like(p)
+                        fresh_ids.add(id(p))
                     first.append(fresh)
-            scalars = (*self._cells(group, _HYPER), *first)
-            self._run_update(
-                _sgd_update,
-                params,
-                ("momentum_buffer",) if has_momentum else (),
-                scalars,
-                self._static(group),
-            )
+            cells = self._cells(group, _HYPER)
+            keys = ("momentum_buffer",) if has_momentum else ()
+            for r, idx in enumerate(_occurrence_rounds(params)):
+                ps, fs = [params[i] for i in idx], [first[i] for i in idx if first]
+                if r:
+                    with no_grad():
+                        for p, f in zip(ps, fs):
+                            if f:
+                                self.state[p]["momentum_buffer"].zero_()
+                self._run_update(_sgd_update, ps, keys, (*cells, *fs), self._static(group))
         return loss
