@@ -1,6 +1,6 @@
 """`torch._dynamo`: the parts of torch's compiler front end that user and library code calls.
 
-jaxtorch compiles by tracing with JAX (`torch.compile`, jaxtorch/compiler.py), not with a bytecode tracer, so
+jaxtorch compiles by tracing with JAX (`torch.compile`, jaxtorch/compiler/), not with a bytecode tracer, so
 these map onto that compile:
 - `is_compiling()` is True while a jaxtorch compile traces a function.
 - `disable(fn)`: fn runs eagerly. Called inside a compiled function, it is a graph break: the compiled function

@@ -1,0 +1,269 @@
+"""`torch.compile(fn)` and `torch.compile(module)`: the compiled callables, their program caches and guards,
+and graph breaks (Python that cannot be traced runs eagerly from then on, with one warning)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import traceback
+import warnings
+import weakref
+
+import jax
+
+from .. import _autocast, _trace_state
+from .._errors import GraphBreak
+from ..autograd.grad_mode import state as _grad_state
+from ._data_parallel import data_parallel_pending
+from ._discovery import (_Discovered, _drop_precreated, _drop_unused_precreated, _guess_state, _precreate_state,
+                         _prepare_growth, _union)
+from ._flatten import flatten_args, signature
+from ._program import _NeedLift, _Program
+from ._stats import _STATS
+
+_lock = threading.RLock()
+_LIB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # jaxtorch/
+_stance = ["default"]  # torch.compiler.set_stance (the API lives in __init__)
+
+
+def _user_frame(tb) -> str:
+    """file:line of the innermost frame outside jaxtorch and jax."""
+    where = "<unknown>"
+    for fs in traceback.extract_tb(tb):
+        f = os.path.abspath(fs.filename)
+        if f.startswith(_LIB_DIR) or os.sep + "jax" + os.sep in f or os.sep + "jaxlib" + os.sep in f:
+            continue
+        where = f"{fs.filename}:{fs.lineno}"
+    return where
+
+
+def _dynamo_disabled() -> bool:
+    from .._dynamo import config as dynamo_config
+
+    return dynamo_config.disable
+
+
+_BREAK_ERRORS = (GraphBreak, jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError,
+                 jax.errors.TracerIntegerConversionError, jax.errors.TracerArrayConversionError)
+
+
+class CompiledFunction:
+    """The callable `torch.compile(fn)` returns."""
+
+    def __init__(self, fn, fullgraph: bool = False):
+        self.fn = fn
+        self.fullgraph = fullgraph
+        self.programs: dict = {}  # (argument signature, guard) -> _Program
+        self.grad_deps: list = []  # state whose incoming `.grad` some program read: part of the key
+        self.seen = _Discovered()
+        self.eager_only = False
+        functools.update_wrapper(self, fn)
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return functools.partial(self.__call__, obj)
+
+    def _guard(self):
+        # a program traced under autocast holds its casts: key on the state too; optimizers' structural
+        # switches (maximize, weight decay on or off, ...) are baked into the traced update
+        seen = self.seen
+        return ((_grad_state.enabled, _autocast.guard()) + tuple([m.training for m in seen.modules])
+                + tuple([o._compile_guard() for o in seen.presync]))
+
+    def _key(self, args, kwargs, leaves: list | None = None):
+        """The program cache key (argument signature, guard, identity of the grads the step reads); the
+        arguments' dynamic leaves are appended to `leaves` on the way."""
+        leaves = [] if leaves is None else leaves
+        sig = signature(args, kwargs, leaves)
+        grads = tuple([id(t._grad) for t in self.grad_deps]) if self.grad_deps else ()
+        return (sig, self._guard(), grads)
+
+    def __call__(self, *args, **kwargs):
+        if self.eager_only or _trace_state.observer is not None or _stance[0] != "default" or _dynamo_disabled():
+            return self.fn(*args, **kwargs)
+        if not self.seen.warm:
+            return self._first_call(args, kwargs)
+        for o in self.seen.presync:  # hyper-parameters set in Python since the last call
+            o._compile_presync()
+        leaves: list = []
+        prog = self.programs.get(self._key(args, kwargs, leaves))
+        if prog is None:
+            prog = self._build(self.seen, args, kwargs)
+            if prog is None:
+                _STATS["eager_calls"] += 1
+                return self.fn(*args, **kwargs)
+            self._remember(prog, args, kwargs)
+        with _lock:
+            return prog.run(leaves, args, kwargs)
+
+    def _remember(self, prog, args, kwargs):
+        """Cache a program unless it is good for one call only (it created new state slots)."""
+        info = prog.trace_info
+        known = {id(t) for t in self.grad_deps}
+        self.grad_deps += [t for t in info["grad_deps"] if id(t) not in known]
+        if not prog.one_shot and not info["grown"]:
+            self.programs[self._key(args, kwargs)] = prog
+
+    def _first_call(self, args, kwargs):
+        """The first call is traced and compiled right away. The state it reads is guessed from the
+        objects the function can reach (modules, optimizers, generators, tensors in its closure,
+        globals and arguments) and confirmed by the trace; state an optimizer would create lazily
+        on its first step is created first, so this program is also the one every later call uses."""
+        seen = self.seen
+        seen.data_parallel = data_parallel_pending()  # an eager first call would miss per-replica semantics
+        optimizers: list = []
+        guessed = _guess_state(self.fn, args, kwargs, optimizers)
+        seen.precreated = _precreate_state(optimizers)
+        seen.state = [weakref.ref(t) for t in _union(guessed, [t for _, _, ts in seen.precreated for t in ts])]
+        try:
+            prog = self._build(seen, args, kwargs)
+        except BaseException:  # e.g. fullgraph=True: leave the optimizers as they were
+            _drop_precreated(seen)
+            raise
+        if prog is None:
+            _drop_precreated(seen)  # running eagerly: its first step makes the state it needs
+            _STATS["eager_calls"] += 1
+            return self.fn(*args, **kwargs)
+        info = prog.trace_info
+        seen.modules, seen.presync, seen.warm = info["modules"], info["presync"], True
+        if seen.data_parallel and not info["data_parallel"]:  # not data-parallel after all
+            seen.data_parallel = False
+            prog.one_shot = True
+        self._remember(prog, args, kwargs)
+        with _lock:
+            return prog(args, kwargs)
+
+    def _build(self, entry, args, kwargs):
+        lifted = [t for t in (r() for r in entry.state) if t is not None]
+        arg_leaves: list = []
+        arg_tpl = flatten_args(args, kwargs, arg_leaves)
+        with _lock:
+            for _ in range(8):
+                prog = _Program(self.fn, lifted, arg_tpl, entry.presync + entry.modules,
+                                entry.data_parallel)
+                state_vals = [t._value() for t in lifted]
+                try:
+                    prog.trace(state_vals, arg_leaves)
+                except _NeedLift as e:
+                    lifted = _union(lifted, e.tensors)
+                    entry.state = [weakref.ref(t) for t in lifted]
+                    continue
+                except _BREAK_ERRORS as e:
+                    return self._graph_break(e)
+                if entry.precreated:
+                    dropped = _drop_unused_precreated(entry, lifted, prog.plan["written"])
+                    if dropped:  # the step did not update those params: trace again without their state
+                        lifted = [t for t in lifted if id(t) not in dropped]
+                        entry.state = [weakref.ref(t) for t in lifted]
+                        continue
+                if prog.trace_info["grown"]:
+                    made = _prepare_growth(prog.trace_info["grown"])
+                    if made is not None:  # the state now exists: trace again with it as input
+                        lifted = _union(lifted, made)
+                        entry.state = [weakref.ref(t) for t in lifted]
+                        continue
+                prog.compile(state_vals, arg_leaves)
+                _STATS["compiles"] += 1
+                return prog
+        raise RuntimeError("jaxtorch.compile: the state read by the function kept changing across traces")
+
+    def _graph_break(self, e):
+        where = _user_frame(e.__traceback__)
+        _STATS["graph_breaks"] += 1
+        msg = (f"torch.compile could not trace {getattr(self.fn, '__qualname__', self.fn)} ({where}): "
+               f"{type(e).__name__}: {e}")
+        if self.fullgraph:
+            raise RuntimeError(msg + " [fullgraph=True]") from e
+        warnings.warn(msg + "; running it eagerly from now on", stacklevel=3)
+        self.eager_only = True
+        return None
+
+
+class OptimizedModule:
+    """What `torch.compile(module)` returns: calls run compiled; everything else is the module's."""
+
+    def __init__(self, mod, fullgraph=False):
+        object.__setattr__(self, "_orig_mod", mod)
+        object.__setattr__(self, "_compiled_call", CompiledFunction(lambda *a, **k: mod(*a, **k), fullgraph))
+
+    def __call__(self, *args, **kwargs):
+        return self._compiled_call(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        return self._compiled_call(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._orig_mod, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._orig_mod, name, value)
+
+    def state_dict(self, *args, **kwargs):
+        from collections import OrderedDict
+
+        sd = self._orig_mod.state_dict(*args, **kwargs)
+        out = OrderedDict(("_orig_mod." + k, v) for k, v in sd.items())
+        out._metadata = OrderedDict(("_orig_mod" + ("." + k if k else ""), v) for k, v in sd._metadata.items())
+        return out
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        sd = {k[len("_orig_mod."):] if k.startswith("_orig_mod.") else k: v for k, v in state_dict.items()}
+        return self._orig_mod.load_state_dict(sd, strict, assign)
+
+    def __repr__(self):
+        return "OptimizedModule(\n  (_orig_mod): " + repr(self._orig_mod).replace("\n", "\n  ") + "\n)"
+
+
+_MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")
+
+
+def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor", mode=None, options=None,
+            disable: bool = False):
+    """torch.compile: usable as `compile(fn)`, `@compile`, `@compile(fullgraph=True)`, `compile(module)`."""
+    if isinstance(backend, str):
+        from .._dynamo import lookup_backend
+
+        lookup_backend(backend)  # InvalidBackend for a name torch does not know
+    elif backend is not None and not callable(backend):
+        raise TypeError(f"torch.compile: backend must be a string or a callable, got {type(backend).__name__}")
+    if mode is not None and mode not in _MODES:
+        raise RuntimeError(f"Unrecognized mode={mode}, should be one of: {', '.join(_MODES)}")
+
+    def wrap(m):
+        if disable:
+            return m
+        from ..nn.modules.module import Module
+
+        if isinstance(m, Module):
+            return OptimizedModule(m, fullgraph)
+        return CompiledFunction(m, fullgraph)
+
+    if model is None:
+        return wrap
+    return wrap(model)
+
+
+def disable(fn=None, recursive=True, *, reason=None):
+    """torch.compiler.disable: `fn` always runs eagerly. Met inside a compiled function, it is a graph break: that
+    function runs eagerly from then on (torch compiles around the call instead; the results are the same)."""
+    if fn is None:
+        return functools.partial(disable, recursive=recursive, reason=reason)
+    if isinstance(fn, (CompiledFunction, OptimizedModule)):
+        return fn._orig_mod if isinstance(fn, OptimizedModule) else fn.fn
+    from ..nn.modules.module import Module
+
+    if isinstance(fn, Module):  # a module: its forward never compiles
+        fn.forward = disable(fn.forward, recursive, reason=reason)
+        return fn
+
+    @functools.wraps(fn)
+    def run_eagerly(*args, **kwargs):
+        if _trace_state.observer is not None:
+            raise GraphBreak(f"{getattr(fn, '__qualname__', fn)} is marked torch.compiler.disable"
+                             + (f" ({reason})" if reason else ""))
+        return fn(*args, **kwargs)
+
+    run_eagerly._jaxtorch_disabled = "recursive" if recursive else "shallow"
+    return run_eagerly
