@@ -105,9 +105,10 @@ def flatten_out(x, leaves: list):
     return treedef, marks
 
 
-def unflatten_out(tpl, values):
+def unflatten_out(tpl, values, made: bool = False):
+    """The result rebuilt from its template and the call's output values (already Tensors where `made`)."""
     treedef, marks = tpl
     it = iter(values)
-    flat = [m.value if isinstance(m, _Static) else Tensor._make(next(it)) if m[0] == _T else next(it)
-            for m in marks]
+    make = (lambda v: v) if made else Tensor._make
+    flat = [m.value if isinstance(m, _Static) else make(next(it)) if m[0] == _T else next(it) for m in marks]
     return jax.tree_util.tree_unflatten(treedef, flat)

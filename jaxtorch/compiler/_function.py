@@ -19,6 +19,7 @@ from ._data_parallel import data_parallel_pending
 from ._discovery import (_Discovered, _drop_precreated, _drop_unused_precreated, _guess_state, _precreate_state,
                          _prepare_growth, _union)
 from ._flatten import flatten_args, signature
+from ._autograd import _AutogradProgram, _StaleDiff
 from ._program import _NeedLift, _Program
 from ._stats import _STATS
 
@@ -88,7 +89,14 @@ class CompiledFunction:
         for o in self.seen.presync:  # hyper-parameters set in Python since the last call
             o._compile_presync()
         leaves: list = []
-        prog = self.programs.get(self._key(args, kwargs, leaves))
+        key = self._key(args, kwargs, leaves)
+        prog = self.programs.get(key)
+        if prog is not None and isinstance(prog, _AutogradProgram):
+            try:
+                prog.check()
+            except _StaleDiff:  # parameters frozen or unfrozen since: build again
+                del self.programs[key]
+                prog = None
         if prog is None:
             prog = self._build(self.seen, args, kwargs)
             if prog is None:
@@ -133,6 +141,10 @@ class CompiledFunction:
             prog.one_shot = True
         self._remember(prog, args, kwargs)
         with _lock:
+            if isinstance(prog, _AutogradProgram):
+                leaves: list = []
+                flatten_args(args, kwargs, leaves)
+                return prog.run(leaves, args, kwargs)
             return prog(args, kwargs)
 
     def _build(self, entry, args, kwargs):
@@ -164,8 +176,11 @@ class CompiledFunction:
                         lifted = _union(lifted, made)
                         entry.state = [weakref.ref(t) for t in lifted]
                         continue
-                prog.compile(state_vals, arg_leaves)
                 _STATS["compiles"] += 1
+                if prog.trace_info["wants_autograd"] and prog.mesh is None:
+                    # a forward whose outputs feed an eager backward: one differentiable compiled op
+                    return _AutogradProgram(prog, arg_tpl[1])
+                prog.compile(state_vals, arg_leaves)
                 return prog
         raise RuntimeError("jaxtorch.compile: the state read by the function kept changing across traces")
 
@@ -181,39 +196,45 @@ class CompiledFunction:
         return None
 
 
-class OptimizedModule:
-    """What `torch.compile(module)` returns: calls run compiled; everything else is the module's."""
+def _module_base():
+    from ..nn.modules.module import Module
+
+    return Module
+
+
+class OptimizedModule(_module_base()):
+    """What `torch.compile(module)` returns, as torch: an nn.Module holding the original as `_orig_mod` (so
+    `state_dict()` keys read `_orig_mod.<name>`), whose calls run the original's `__call__` compiled. Outputs
+    of a call with grad enabled join eager autograd through one node whose backward is compiled too
+    (`_autograd.py`). Attributes the wrapper lacks come from the original module."""
 
     def __init__(self, mod, fullgraph=False):
-        object.__setattr__(self, "_orig_mod", mod)
-        object.__setattr__(self, "_compiled_call", CompiledFunction(lambda *a, **k: mod(*a, **k), fullgraph))
+        super().__init__()
+        self._orig_mod = mod
+        self.__dict__["_compiled_call"] = CompiledFunction(lambda *a, **k: mod(*a, **k), fullgraph)
 
-    def __call__(self, *args, **kwargs):
-        return self._compiled_call(*args, **kwargs)
+    @property
+    def training(self) -> bool:
+        mod = self.__dict__.get("_modules", {}).get("_orig_mod")
+        return True if mod is None else mod.training
+
+    @training.setter
+    def training(self, value: bool) -> None:
+        mod = self.__dict__.get("_modules", {}).get("_orig_mod")
+        if mod is not None:
+            mod.training = value
 
     def forward(self, *args, **kwargs):
-        return self._compiled_call(*args, **kwargs)
+        return self.__dict__["_compiled_call"](*args, **kwargs)
 
     def __getattr__(self, name):
-        return getattr(self._orig_mod, name)
-
-    def __setattr__(self, name, value):
-        setattr(self._orig_mod, name, value)
-
-    def state_dict(self, *args, **kwargs):
-        from collections import OrderedDict
-
-        sd = self._orig_mod.state_dict(*args, **kwargs)
-        out = OrderedDict(("_orig_mod." + k, v) for k, v in sd.items())
-        out._metadata = OrderedDict(("_orig_mod" + ("." + k if k else ""), v) for k, v in sd._metadata.items())
-        return out
-
-    def load_state_dict(self, state_dict, strict=True, assign=False):
-        sd = {k[len("_orig_mod."):] if k.startswith("_orig_mod.") else k: v for k, v in state_dict.items()}
-        return self._orig_mod.load_state_dict(sd, strict, assign)
-
-    def __repr__(self):
-        return "OptimizedModule(\n  (_orig_mod): " + repr(self._orig_mod).replace("\n", "\n  ") + "\n)"
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            mods = self.__dict__.get("_modules", {})
+            if "_orig_mod" not in mods:
+                raise
+            return getattr(mods["_orig_mod"], name)
 
 
 _MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")

@@ -18,6 +18,7 @@ import numpy as np
 from .. import _trace_state, _xla
 from .._errors import GraphBreak
 from .._tensor import Tensor
+from ..autograd.grad_mode import state as _grad_mode
 from . import _data_parallel as _dp
 from ._flatten import arg_tensors, flatten_args, flatten_out, unflatten_args, unflatten_out
 from ._observe import _MISSING, _container_writes, _modules_seen, _Observer, _restore_object
@@ -56,6 +57,9 @@ class _Program:
         prev_obs = _trace_state.observer
         try:
             made, out = self._run_traced(obs, state_vals, arg_vals, prev_obs)
+            out_rg = _grad_mode.enabled and any(
+                isinstance(t, Tensor) and t._requires_grad
+                for t in jax.tree_util.tree_leaves(out, is_leaf=lambda x: isinstance(x, Tensor)))
             # what did the step do?
             out_leaves: list = []
             out_tpl = flatten_out(out, out_leaves)
@@ -86,7 +90,10 @@ class _Program:
                              arg_grads=arg_grads)
             self.trace_info = dict(modules=[m for m, _ in _modules_seen(obs)], presync=list(obs.presync.values()),
                                    data_parallel=obs.data_parallel, grown=grown,
-                                   grad_deps=list(obs.grad_deps.values()))
+                                   grad_deps=list(obs.grad_deps.values()),
+                                   # a forward whose outputs need eager autograd (backward runs after the call)
+                                   wants_autograd=bool(out_rg and not obs.grad_set and not arg_grads
+                                                       and not any(a[1] == "_grad" for a in attr_plan)))
             return (tuple(n for n, w in zip(new_state, written) if w), tuple(esc_vals), tuple(out_leaves))
         finally:
             _trace_state.observer = prev_obs
@@ -220,6 +227,12 @@ class _Program:
             flat = self._call_global([t._data for t in lifted], leaves)
         else:
             flat = self.executable(*[t._data for t in lifted], *leaves)
+        return self._replay(flat, args, kwargs)
+
+    def _replay(self, flat, args, kwargs, out_tensors=None):
+        """Apply one call's results (written state, escaped tensors, outputs) as the traced plan says; the
+        outputs are made into Tensors, or taken from `out_tensors` (made by the caller) when given."""
+        lifted = self.lifted
         plan = self.plan
         nw, ne = len(self.written_pos), plan["n_esc"]
         esc_vals, out_leaves = flat[nw:nw + ne], flat[nw + ne:]
@@ -247,6 +260,8 @@ class _Program:
             out_leaves, back = out_leaves[:len(out_leaves) - n_back], out_leaves[len(out_leaves) - n_back:]
             _write_back_args(args, kwargs, plan, back)
         _STATS["compiled_calls"] += 1
+        if out_tensors is not None:
+            return unflatten_out(plan["out_tpl"], out_tensors[:len(out_leaves)], made=True)
         return unflatten_out(plan["out_tpl"], out_leaves)
 
 

@@ -119,10 +119,10 @@ def test_compiled_module_uses_its_own_parameters_and_modes():
     model.eval()
     a = cmod(x)
     b = model(x)
-    np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-6, atol=1e-6)  # eval: no dropout
+    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-6, atol=1e-6)  # eval: no dropout
     with torch.no_grad():
         model[0].weight.mul_(2.0)  # a change made outside is seen by the next call
-    np.testing.assert_allclose(cmod(x).numpy(), model(x).detach().numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(cmod(x).detach().numpy(), model(x).detach().numpy(), rtol=1e-6, atol=1e-6)
     assert list(cmod.state_dict())[0] == "_orig_mod.0.weight"
 
 
@@ -151,5 +151,5 @@ def test_module_compile_in_place():
     torch.compiler.reset_stats()
     for _ in range(3):
         out = model(x)
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-6, atol=1e-6)
     assert torch.compiler.stats()["compiled_calls"] == 3

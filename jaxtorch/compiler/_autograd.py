@@ -1,0 +1,120 @@
+"""Compiled forward, eager backward: `torch.compile(model)` (or a compiled function) whose outputs feed `.backward()`.
+
+A compiled call whose trace shows a forward (outputs that require grad, no backward inside) runs as one recorded
+op on jaxtorch's tape, as AOTAutograd makes one autograd node of a compiled graph in torch:
+- forward: one XLA program computing the outputs, the state the call writes (BatchNorm statistics, generator
+  counters) and the residuals of its vjp (what backward needs), with XLA's default optimisations;
+- backward: one XLA program, the vjp of the same forward applied to the residuals (`CompiledFunctionBackward`).
+The differentiable inputs are the state tensors that require grad (parameters, read fresh on every call, so an
+eager optimizer's updates are seen) and the tensor arguments that require grad (their own graphs continue
+behind the node). Calls under no_grad / inference_mode take the plain program and keep no residuals.
+"""
+
+from __future__ import annotations
+
+import jax
+
+from .. import _xla
+from .._ops._dispatch import _merge, _run_vjp, _vjp_fwd
+from .._tensor import Tensor
+from ..autograd.graph import Node
+from ._program import _Program
+
+_bwd_jit = None  # made on first use (the backend must be up for jaxtorch's options)
+
+
+class CompiledFunctionBackward(Node):
+    """The autograd node of a compiled call: its backward is the compiled vjp program."""
+
+    __slots__ = ()
+
+    def apply(self, cts, create_graph: bool):
+        if create_graph or self._vjp is None or not isinstance(self._vjp, jax.tree_util.Partial):
+            return super().apply(cts, create_graph)  # double backward: re-derived from the forward (slow path)
+        global _bwd_jit
+        from ..autograd.graph import _restructure, _torch_to_jax_ct
+
+        if _bwd_jit is None:
+            _bwd_jit = _xla.jit(_run_vjp)
+        ct_list = _torch_to_jax_ct(self._full_cts(cts, tensors=False))
+        ct = ct_list[0] if self.out_mask is None else _restructure(ct_list, self.out_mask)
+        return _torch_to_jax_ct(list(_bwd_jit(self._vjp, ct)))
+
+
+class _StaleDiff(Exception):
+    """Which inputs require grad changed since the program was built."""
+
+
+class _AutogradProgram:
+    """A traced `_Program` run as one differentiable op (see the module docstring)."""
+
+    one_shot = False
+
+    def __init__(self, prog: _Program, arg_marks: list):
+        self.prog = prog
+        self.trace_info = prog.trace_info
+        self.lifted = prog.lifted
+        n = len(prog.lifted)
+        self.n_state = n
+        dyn = [m for m in arg_marks if not hasattr(m, "value")]  # one per dynamic argument leaf
+        self.arg_is_tensor = [m[0] == "T" for m in dyn]
+        self.diff_state = tuple(k for k, t in enumerate(prog.lifted) if t._requires_grad)
+        self.diff_args = tuple(i for i, m in enumerate(dyn) if m[0] == "T" and m[1])
+        self.diff_pos = self.diff_state + tuple(n + i for i in self.diff_args)
+        self.n_out = None
+        prog.written_pos = [k for k, w in enumerate(prog.plan["written"]) if w]
+        self.fwd_exec = _xla.jit(_vjp_fwd(self._fn, (), self.diff_pos))
+
+    def _fn(self, *vals):
+        """The call as a pure function of (state payloads, argument leaves): outputs, then written state and
+        escaped tensors (so the node's output mask covers them; their cotangents are zero)."""
+        n = self.n_state
+        written, esc, outs = self.prog.pure(list(vals[:n]), list(vals[n:]))
+        self.n_out = len(outs)
+        return tuple(outs) + tuple(written) + tuple(esc)
+
+    def check(self) -> None:
+        if tuple(k for k, t in enumerate(self.lifted) if t._requires_grad) != self.diff_state:
+            raise _StaleDiff
+
+    def run(self, leaves, args=(), kwargs=None):
+        from ._flatten import arg_tensors
+
+        self.check()
+        lifted = self.lifted
+        vals = [t._data for t in lifted] + list(leaves)
+        diff_set = set(self.diff_pos)
+        diff = tuple(vals[i] for i in self.diff_pos)
+        rest = tuple(None if i in diff_set else v for i, v in enumerate(vals))
+        main, vjp_fn, aux = self.fwd_exec(diff, rest)
+        out = _merge(main, aux)
+        mask = tuple(m is not None for m in main)
+        n_out = self.n_out
+        plan = self.prog.plan
+        if any(mask):
+            tensors = arg_tensors(args, kwargs or {})
+            arg_leaf_tensor, ti = {}, 0
+            for i, is_t in enumerate(self.arg_is_tensor):
+                if is_t:
+                    arg_leaf_tensor[i] = tensors[ti]
+                    ti += 1
+            edges = tuple(lifted[p]._edge() if p < self.n_state else arg_leaf_tensor[p - self.n_state]._edge()
+                          for p in self.diff_pos)
+            avals = tuple(None if m is None else (m.shape, m.dtype) for m in main)
+            node = CompiledFunctionBackward("compiled_function", vjp_fn, edges, self._fn, (), self.diff_pos, tuple(vals), mask,
+                                 avals)
+        else:
+            node = None
+        out_marks = [m for m in plan["out_tpl"][1] if not hasattr(m, "value")]
+        made = []
+        for i in range(n_out):
+            v = out[i]
+            if i < len(out_marks) and out_marks[i][0] == "T":
+                t = Tensor._make(v)
+                if node is not None and mask[i]:
+                    t._requires_grad, t._grad_fn, t._out_idx = True, node, i
+                made.append(t)
+            else:
+                made.append(v)
+        flat = list(out[n_out:]) + list(out[:n_out])
+        return self.prog._replay(flat, args, kwargs, out_tensors=made)
