@@ -9,6 +9,8 @@ Three models, each trained on one fixed batch:
 Variants per model:
   jt-compile   torch.compile(train_step) with `import jaxtorch as torch` code
   jt-eager     the same step without compile
+  jt-compile-model  torch.compile(model) only (nanoGPT's --compile): compiled forward, eager backward and
+               eager optimizer step
   hand-jax     the same maths in jax.numpy/lax, params and optax state as pytrees, one jax.jit with donation
   torch-eager  real torch (CPU), default threads
   torch-eager-1t  the same with torch.set_num_threads(1): torch's OpenMP threads collapse under CPU
@@ -38,7 +40,7 @@ import optax
 
 import jaxtorch
 
-VARIANTS = ("jt-compile", "jt-eager", "hand-jax", "torch-eager", "torch-eager-1t", "torch-compile",
+VARIANTS = ("jt-compile", "jt-compile-model", "jt-eager", "hand-jax", "torch-eager", "torch-eager-1t", "torch-compile",
             "torch-compile-1t")
 
 # shapes shared by every variant
@@ -136,8 +138,9 @@ def define_models(lib):
     return {"simplenet": SimpleNet, "cnn": Net, "gpt": GPT}
 
 
-def torch_api_setup(lib, name, data):
-    """(model, optimizer, train_step, args) for `lib` (jaxtorch or torch) and one fixed batch."""
+def torch_api_setup(lib, name, data, compile_model=False):
+    """(model, optimizer, train_step, args) for `lib` (jaxtorch or torch) and one fixed batch; with
+    `compile_model`, the step calls `lib.compile(model)` instead of the model."""
     F = lib.nn.functional
     lib.manual_seed(0)
     model = define_models(lib)[name]()
@@ -152,7 +155,7 @@ def torch_api_setup(lib, name, data):
     else:
         opt = lib.optim.AdamW(model.parameters(), lr=3e-4)
         loss_fn = lm_loss(F)
-    return model, opt, make_train_step(model, opt, loss_fn), (x, y)
+    return model, opt, make_train_step(lib.compile(model) if compile_model else model, opt, loss_fn), (x, y)
 
 
 def lm_loss(F):
@@ -345,8 +348,8 @@ def _timed_loop(call, finish, seconds, steps):
     return n / dt, n, dt, (time.process_time() - c0) / n * 1e3
 
 
-def bench_jaxtorch(name, data, compiled, seconds, steps):
-    model, opt, step, (x, y) = torch_api_setup(jaxtorch, name, data)
+def bench_jaxtorch(name, data, compiled, seconds, steps, compile_model=False):
+    model, opt, step, (x, y) = torch_api_setup(jaxtorch, name, data, compile_model)
     params = list(model.parameters())
 
     def finish(loss):
@@ -366,10 +369,14 @@ def bench_jaxtorch(name, data, compiled, seconds, steps):
         t3 = time.perf_counter()
         res.update(first=t1 - t0, second=t2 - t1, third=t3 - t2)
     else:
+        jaxtorch.compiler.reset_stats()
+        t0 = time.perf_counter()
         finish(step(x, y))
+        t1 = time.perf_counter()
         finish(step(x, y))
+        res.update(first=t1 - t0, second=time.perf_counter() - t1)
     res["sps"], res["n"], res["dt"], res["cpu"] = _timed_loop(lambda: step(x, y), finish, seconds, steps)
-    if compiled:
+    if compiled or compile_model:
         res["stats"] = jaxtorch.compiler.stats()
     return res
 
@@ -498,6 +505,8 @@ def main():
             r["hand-jax"] = bench_hand_jax(name, data, args.seconds, args.steps)
         if "jt-eager" in variants:
             r["jt-eager"] = bench_jaxtorch(name, data, False, args.seconds, args.steps)
+        if "jt-compile-model" in variants:
+            r["jt-compile-model"] = bench_jaxtorch(name, data, False, args.seconds, args.steps, compile_model=True)
         if torch is not None and "torch-eager" in variants:
             r["torch-eager"] = bench_torch(torch, name, data, False, args.seconds, args.steps)
         if torch is not None and "torch-eager-1t" in variants:
@@ -533,7 +542,8 @@ def main():
     print("throughput ratios (>1: the first is faster)")
     pairs = [("jt-compile", "hand-jax"), ("jt-compile", "torch-eager"), ("jt-eager", "torch-eager"),
              ("jt-compile", "torch-eager-1t"), ("jt-eager", "torch-eager-1t"), ("jt-compile", "torch-compile"),
-             ("jt-compile", "torch-compile-1t"), ("jt-compile", "jt-eager")]
+             ("jt-compile", "torch-compile-1t"), ("jt-compile", "jt-eager"), ("jt-compile-model", "jt-eager"),
+             ("jt-compile-model", "torch-eager"), ("jt-compile-model", "torch-eager-1t")]
     print(f"{'model':<10}" + "".join(f"{a + '/' + b:>{len(a) + len(b) + 3}}" for a, b in pairs))
     for name, r in results.items():
         print(f"{name:<10}" + "".join(f"{_fmt(ratio(r, a, b), '.2f'):>{len(a) + len(b) + 3}}" for a, b in pairs))
