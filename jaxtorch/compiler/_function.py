@@ -49,12 +49,33 @@ _BREAK_ERRORS = (GraphBreak, jax.errors.ConcretizationTypeError, jax.errors.Trac
                  jax.errors.TracerIntegerConversionError, jax.errors.TracerArrayConversionError)
 
 
+def _erase_shapes(key):
+    """A program key with tensor shapes replaced by their ranks and int arguments by their type: the keys of one
+    signature at different sizes (torch's automatic dynamic shapes make both symbolic)."""
+    (treedef, leaves), *rest = key
+    erased = tuple((len(x[0]), *x[1:]) if type(x) is tuple and len(x) == 3 and type(x[0]) is tuple
+                   else (int,) if type(x) is tuple and len(x) == 2 and x[0] is int  # ints become sizes too
+                   else x for x in leaves)
+    return ((treedef, erased), *rest)
+
+
+def _tensors(args, kwargs) -> list:
+    from ._flatten import arg_tensors
+
+    return arg_tensors(args, kwargs)
+
+
+
 class CompiledFunction:
     """The callable `torch.compile(fn)` returns."""
 
-    def __init__(self, fn, fullgraph: bool = False):
+    def __init__(self, fn, fullgraph: bool = False, dynamic=None):
         self.fn = fn
         self.fullgraph = fullgraph
+        self.dynamic = dynamic
+        self.families: dict = {}  # the key with tensor shapes erased -> programs built for it
+        self.eager_keys: set = set()  # signatures that run eagerly (dynamic shapes, recompile limit)
+        self.limit_warned = False
         self.programs: dict = {}  # (argument signature, guard) -> _Program
         self.grad_deps: list = []  # state whose incoming `.grad` some program read: part of the key
         self.seen = _Discovered()
@@ -98,6 +119,10 @@ class CompiledFunction:
                 del self.programs[key]
                 prog = None
         if prog is None:
+            if key in self.eager_keys or not self._may_compile(key, args, kwargs):
+                self.eager_keys.add(key)
+                _STATS["eager_calls"] += 1
+                return self.fn(*args, **kwargs)
             prog = self._build(self.seen, args, kwargs)
             if prog is None:
                 _STATS["eager_calls"] += 1
@@ -112,7 +137,41 @@ class CompiledFunction:
         known = {id(t) for t in self.grad_deps}
         self.grad_deps += [t for t in info["grad_deps"] if id(t) not in known]
         if not prog.one_shot and not info["grown"]:
-            self.programs[self._key(args, kwargs)] = prog
+            key = self._key(args, kwargs)
+            self.programs[key] = prog
+            fam = _erase_shapes(key)
+            self.families[fam] = self.families.get(fam, 0) + 1
+
+    def _may_compile(self, key, args, kwargs) -> bool:
+        """Whether a cache miss builds a program. Shapes: XLA programs have static shapes, so where torch would
+        recompile once with a dynamic dimension (automatic dynamic shapes, `dynamic=True`, `mark_dynamic`),
+        jaxtorch runs new shapes of an already compiled signature eagerly (a growing sequence, e.g. generation
+        with a KV cache, would otherwise compile a program per length): after two shapes by default, after one
+        with dynamic=True or a dimension marked dynamic, never with dynamic=False. Then torch's recompile limit."""
+        built = self.families.get(_erase_shapes(key), 0)
+        if self.dynamic is not False and built:
+            marked = any(getattr(t, "_dynamo_dynamic_indices", None) for t in _tensors(args, kwargs))
+            if built >= (1 if self.dynamic or marked else 2):
+                return False
+        from .._dynamo import config as dynamo_config
+
+        limit = dynamo_config.recompile_limit
+        if len(self.programs) < limit:
+            return True
+        where = getattr(self.fn, "__qualname__", repr(self.fn))
+        code = getattr(self.fn, "__code__", None)
+        if code is not None:
+            where += f" ({code.co_filename}:{code.co_firstlineno})"
+        msg = (f"torch._dynamo hit config.recompile_limit ({limit})\n   function: {where}\n   last reason: the "
+               "argument signature or guards changed. New signatures run eagerly from now on.")
+        if dynamo_config.fail_on_recompile_limit_hit:
+            from .._dynamo.exc import FailOnRecompileLimitHit
+
+            raise FailOnRecompileLimitHit(msg)
+        if not self.limit_warned:
+            self.limit_warned = True
+            warnings.warn(msg, stacklevel=3)
+        return False
 
     def _first_call(self, args, kwargs):
         """The first call is traced and compiled right away. The state it reads is guessed from the
@@ -208,10 +267,10 @@ class OptimizedModule(_module_base()):
     of a call with grad enabled join eager autograd through one node whose backward is compiled too
     (`_autograd.py`). Attributes the wrapper lacks come from the original module."""
 
-    def __init__(self, mod, fullgraph=False):
+    def __init__(self, mod, fullgraph=False, dynamic=None):
         super().__init__()
         self._orig_mod = mod
-        self.__dict__["_compiled_call"] = CompiledFunction(lambda *a, **k: mod(*a, **k), fullgraph)
+        self.__dict__["_compiled_call"] = CompiledFunction(lambda *a, **k: mod(*a, **k), fullgraph, dynamic)
 
     @property
     def training(self) -> bool:
@@ -258,8 +317,8 @@ def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="induc
         from ..nn.modules.module import Module
 
         if isinstance(m, Module):
-            return OptimizedModule(m, fullgraph)
-        return CompiledFunction(m, fullgraph)
+            return OptimizedModule(m, fullgraph, dynamic)
+        return CompiledFunction(m, fullgraph, dynamic)
 
     if model is None:
         return wrap

@@ -179,3 +179,43 @@ def test_recompiles_on_shape_change_only():
         c(jt.randn(n, 4)).sum().backward()
     s = jt.compiler.stats()
     assert s["compiles"] == 2 and s["compiled_calls"] == 5
+
+
+def test_growing_sequence_compiles_a_bounded_number_of_programs():
+    # a generate loop: the sequence grows by one token per call. torch recompiles once with a dynamic length;
+    # jaxtorch (static shapes) compiles two lengths, then runs new lengths eagerly: same tokens as eager
+    jt.manual_seed(0)
+    model = jt.nn.Sequential(jt.nn.Embedding(13, 8), jt.nn.Linear(8, 13))
+    c = jt.compile(model)
+    jt.compiler.reset_stats()
+    idx = jt.tensor([[1, 2]])
+    ref = idx.clone()
+    with jt.no_grad():
+        for _ in range(12):
+            idx = jt.cat([idx, c(idx)[:, -1].argmax(-1, keepdim=True)], dim=1)
+            ref = jt.cat([ref, model(ref)[:, -1].argmax(-1, keepdim=True)], dim=1)
+    assert idx.tolist() == ref.tolist()
+    s = jt.compiler.stats()
+    assert s["compiles"] == 2 and s["eager_calls"] == 10, s
+
+
+def test_dynamic_false_recompiles_up_to_torchs_limit_then_runs_eagerly():
+    f = jt.compile(lambda x, k: x * k, dynamic=False)
+    jt.compiler.reset_stats()
+    with pytest.warns(UserWarning, match=r"recompile_limit \(8\)"):
+        out = [f(jt.ones(2), k) for k in range(11)]
+    assert [o.tolist() for o in out] == [[float(k)] * 2 for k in range(11)]
+    s = jt.compiler.stats()
+    assert s["compiles"] == 8 and s["eager_calls"] == 3, s
+
+
+def test_mark_dynamic_and_dynamic_true_compile_one_shape():
+    for how in ("mark", "dynamic"):
+        f = jt.compile(lambda x: x.sin() * 2, dynamic=True if how == "dynamic" else None)
+        jt.compiler.reset_stats()
+        for n in (3, 4, 5):
+            x = jt.randn(n)
+            if how == "mark":
+                jt._dynamo.mark_dynamic(x, 0)
+            np.testing.assert_allclose(f(x).numpy(), (x.sin() * 2).numpy(), rtol=1e-6)
+        assert jt.compiler.stats()["compiles"] == 1, how
