@@ -235,11 +235,17 @@ class CompiledFunction:
                         lifted = _union(lifted, made)
                         entry.state = [weakref.ref(t) for t in lifted]
                         continue
-                _STATS["compiles"] += 1
-                if prog.trace_info["wants_autograd"] and prog.mesh is None:
+                if prog.trace_info["wants_autograd"]:
+                    if prog.mesh is not None:
+                        # a forward whose backward runs eagerly: no per-device program (the eager backward
+                        # and DDP's gradient reduction run in this process, as for an eager forward)
+                        entry.data_parallel = False
+                        continue
                     # a forward whose outputs feed an eager backward: one differentiable compiled op
+                    _STATS["compiles"] += 1
                     return _AutogradProgram(prog, arg_tpl[1])
                 prog.compile(state_vals, arg_leaves)
+                _STATS["compiles"] += 1
                 return prog
         raise RuntimeError("jaxtorch.compile: the state read by the function kept changing across traces")
 
