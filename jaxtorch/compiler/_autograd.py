@@ -13,6 +13,7 @@ behind the node). Calls under no_grad / inference_mode take the plain program an
 from __future__ import annotations
 
 import jax
+import jax.extend
 
 from .. import _xla
 from .._ops._dispatch import _merge, _run_vjp, _vjp_fwd
@@ -61,17 +62,19 @@ class _AutogradProgram:
         self.diff_state = tuple(k for k, t in enumerate(prog.lifted) if t._requires_grad)
         self.diff_args = tuple(i for i, m in enumerate(dyn) if m[0] == "T" and m[1])
         self.diff_pos = self.diff_state + tuple(n + i for i in self.diff_args)
-        self.n_out = None
-        prog.written_pos = [k for k, w in enumerate(prog.plan["written"]) if w]
+        plan = prog.plan
+        prog.written_pos = [k for k, w in enumerate(plan["written"]) if w]
+        self.n_head = len(prog.written_pos) + plan["n_esc"]  # written state and escaped tensors come first
+        # the jaxpr the trace already made: differentiated as it is, so the Python runs once
+        self.jaxpr_fn = jax.extend.core.jaxpr_as_fun(prog.closed)
+        prog.closed = None
         self.fwd_exec = _xla.jit(_vjp_fwd(self._fn, (), self.diff_pos))
 
     def _fn(self, *vals):
-        """The call as a pure function of (state payloads, argument leaves): outputs, then written state and
-        escaped tensors (so the node's output mask covers them; their cotangents are zero)."""
-        n = self.n_state
-        written, esc, outs = self.prog.pure(list(vals[:n]), list(vals[n:]))
-        self.n_out = len(outs)
-        return tuple(outs) + tuple(written) + tuple(esc)
+        """The call as a pure function of (state payloads, argument leaves): outputs first, then written state
+        and escaped tensors (so the node's output mask covers them; their cotangents are zero)."""
+        flat = tuple(self.jaxpr_fn(*vals))
+        return flat[self.n_head:] + flat[:self.n_head]
 
     def check(self) -> None:
         if tuple(k for k, t in enumerate(self.lifted) if t._requires_grad) != self.diff_state:
@@ -89,7 +92,7 @@ class _AutogradProgram:
         main, vjp_fn, aux = self.fwd_exec(diff, rest)
         out = _merge(main, aux)
         mask = tuple(m is not None for m in main)
-        n_out = self.n_out
+        n_out = len(out) - self.n_head
         plan = self.prog.plan
         if any(mask):
             tensors = arg_tensors(args, kwargs or {})

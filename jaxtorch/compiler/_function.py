@@ -236,6 +236,12 @@ class CompiledFunction:
                         entry.state = [weakref.ref(t) for t in lifted]
                         continue
                 if prog.trace_info["wants_autograd"]:
+                    hooked = [m for m in prog.trace_info["modules"]
+                              if m.__dict__.get("_backward_hooks") or m.__dict__.get("_backward_pre_hooks")]
+                    if hooked:  # they would have to run inside the compiled backward
+                        return self._graph_break(GraphBreak(
+                            f"{type(hooked[0]).__name__} has backward hooks (register_full_backward_hook), which "
+                            "a compiled forward with an eager backward cannot run"))
                     if prog.mesh is not None:
                         # a forward whose backward runs eagerly: no per-device program (the eager backward
                         # and DDP's gradient reduction run in this process, as for an eager forward)
@@ -276,7 +282,11 @@ class OptimizedModule(_module_base()):
     def __init__(self, mod, fullgraph=False, dynamic=None):
         super().__init__()
         self._orig_mod = mod
-        self.__dict__["_compiled_call"] = CompiledFunction(lambda *a, **k: mod(*a, **k), fullgraph, dynamic)
+        def call(*args, **kwargs):
+            return mod(*args, **kwargs)
+
+        call.__qualname__ = call.__name__ = f"{type(mod).__qualname__}.__call__"
+        self.__dict__["_compiled_call"] = CompiledFunction(call, fullgraph, dynamic)
 
     @property
     def training(self) -> bool:

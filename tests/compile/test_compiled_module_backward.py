@@ -219,3 +219,22 @@ def test_mark_dynamic_and_dynamic_true_compile_one_shape():
                 jt._dynamo.mark_dynamic(x, 0)
             np.testing.assert_allclose(f(x).numpy(), (x.sin() * 2).numpy(), rtol=1e-6)
         assert jt.compiler.stats()["compiles"] == 1, how
+
+
+def test_forward_is_traced_once_and_backward_hooks_fall_back_to_eager():
+    m = jt.nn.Linear(3, 2)
+    calls = []
+    m.register_forward_hook(lambda mod, i, o: calls.append("fw"))
+    c = jt.compile(m)
+    jt.compiler.reset_stats()
+    for _ in range(3):
+        c(jt.randn(4, 3)).sum().backward()
+    assert calls == ["fw"]  # Python side effects happen once, while tracing (as in torch)
+    assert jt.compiler.stats()["traces"] == 1
+    # a module backward hook would have to run inside the compiled backward: torch's kind of warning, then eager
+    m.register_full_backward_hook(lambda mod, gi, go: calls.append("bw"))
+    c2 = jt.compile(m)
+    with pytest.warns(UserWarning, match="Linear has backward hooks"):
+        c2(jt.randn(4, 3)).sum().backward()
+    c2(jt.randn(4, 3)).sum().backward()
+    assert calls.count("bw") == 2
