@@ -104,8 +104,8 @@ class _AutogradProgram:
             edges = tuple(lifted[p]._edge() if p < self.n_state else arg_leaf_tensor[p - self.n_state]._edge()
                           for p in self.diff_pos)
             avals = tuple(None if m is None else (m.shape, m.dtype) for m in main)
-            node = CompiledFunctionBackward("compiled_function", vjp_fn, edges, self._fn, (), self.diff_pos, tuple(vals), mask,
-                                 avals)
+            node = CompiledFunctionBackward("compiled_function", vjp_fn, edges, self._fn, (), self.diff_pos,
+                                            tuple(vals), mask, avals)
         else:
             node = None
         out_marks = [m for m in plan["out_tpl"][1] if not hasattr(m, "value")]

@@ -13,11 +13,15 @@ def run(compiled):
     f = torch.compile(ddp) if compiled else ddp
     opt = torch.optim.SGD(ddp.parameters(), lr=0.1)
     rng = np.random.default_rng(0)
-    x = torch.tensor(rng.standard_normal((16, 5)).astype(np.float32)); y = torch.tensor(rng.integers(0, 3, 16))
+    x = torch.tensor(rng.standard_normal((16, 5)).astype(np.float32))
+    y = torch.tensor(rng.integers(0, 3, 16))
     ls = []
     for _ in range(3):
         loss = torch.nn.functional.cross_entropy(f(x), y)
-        opt.zero_grad(); loss.backward(); opt.step(); ls.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        ls.append(loss.item())
     return ls, [p.detach().numpy() for p in m.parameters()]
 a, b = run(False), run(True)
 print(a[0], b[0])
