@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Iterable
 
 import optax
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_lr, _decayed, _step_tensor, _unpack, _zeros_like
+from .optimizer import Optimizer, _check_lr, _grad, _step_tensor, _zeros_like
 
 __all__ = ["Adadelta"]
 
-_EMPTY = optax.EmptyState()
 
-
-def _adadelta_update(*arrays, n, maximize, decay):
-    params, grads, (steps, square_avgs, acc_deltas), (lr, rho, eps, weight_decay) = _unpack(arrays, n, 3)
-    out_p, out_step, out_sq, out_acc = [], [], [], []
-    for i in range(n):
-        p, g = params[i], grads[i]
-        if maximize:
-            g = -g
-        # optax's e_g / e_x are torch's square_avg / acc_delta, with the same update order and eps placement
-        g = _decayed(g, p, weight_decay, decay)
-        tx = optax.chain(optax.scale_by_adadelta(rho, eps), optax.scale(-lr))
-        u, (st, _) = tx.update(g, (optax.ScaleByAdaDeltaState(square_avgs[i], acc_deltas[i]), _EMPTY))
-        out_p.append(optax.apply_updates(p, u).astype(p.dtype))
-        out_step.append((steps[i] + 1).astype(steps[i].dtype))
-        out_sq.append(st.e_g.astype(p.dtype))
-        out_acc.append(st.e_x.astype(p.dtype))
-    return (*out_p, *out_step, *out_sq, *out_acc)
+def _adadelta_single(p, g, state, hp, *, maximize, decay):
+    g = _grad(g, p, hp["weight_decay"], maximize=maximize, decay=decay)
+    # optax's e_g / e_x are torch's square_avg / acc_delta, with the same update order and eps placement
+    tx = optax.chain(optax.scale_by_adadelta(hp["rho"], hp["eps"]), optax.scale(-hp["lr"]))
+    u, (st, _) = tx.update(g, (optax.ScaleByAdaDeltaState(state["square_avg"], state["acc_delta"]), optax.EmptyState()))
+    return optax.apply_updates(p, u), {"step": state["step"] + 1, "square_avg": st.e_g, "acc_delta": st.e_x}
 
 
 class Adadelta(Optimizer):
@@ -67,17 +55,8 @@ class Adadelta(Optimizer):
         )
         super().__init__(params, defaults)
 
-    _update = staticmethod(_adadelta_update)
+    update_single = staticmethod(_adadelta_single)
+    _hyper = ("lr", "rho", "eps", "weight_decay")
 
-    def step(self, closure: Callable | None = None):
-        """One Adadelta step; returns closure()'s loss."""
-        return self._foreach_step(closure)
-
-    def _new_state(self, p: Tensor, group: dict) -> dict:
+    def init_single(self, p: Tensor, group: dict) -> dict:
         return {"step": _step_tensor(), "square_avg": _zeros_like(p), "acc_delta": _zeros_like(p)}
-
-    def _state_keys(self, group: dict) -> tuple:
-        return ("step", "square_avg", "acc_delta")
-
-    def _hyper(self, group: dict) -> tuple:
-        return ("lr", "rho", "eps", "weight_decay")

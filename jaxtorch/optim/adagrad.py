@@ -7,35 +7,23 @@ scaling is optax's.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Iterable
 
 import jax.numpy as jnp
 import optax
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_lr, _decayed, _step_tensor, _unpack, _wide, _zeros_like
+from .optimizer import Optimizer, _check_lr, _grad, _init_states, _step_tensor, _wide, _zeros_like
 
 __all__ = ["Adagrad"]
 
-_EMPTY = optax.EmptyState()
 
-
-def _adagrad_update(*arrays, n, maximize, decay):
-    params, grads, (steps, sums), (lr, lr_decay, weight_decay, eps) = _unpack(arrays, n, 2)
-    out_p, out_step, out_sum = [], [], []
-    for i in range(n):
-        p, g = params[i], grads[i]
-        if maximize:
-            g = -g
-        g = _decayed(g, p, weight_decay, decay)
-        step = steps[i] + 1
-        clr = lr / (1 + _wide(steps[i]) * lr_decay)
-        acc = sums[i] + g * g
-        u, _ = optax.scale(-clr).update(g / (jnp.sqrt(acc) + eps), _EMPTY)
-        out_p.append(optax.apply_updates(p, u).astype(p.dtype))
-        out_step.append(step.astype(steps[i].dtype))
-        out_sum.append(acc.astype(p.dtype))
-    return (*out_p, *out_step, *out_sum)
+def _adagrad_single(p, g, state, hp, *, maximize, decay):
+    g = _grad(g, p, hp["weight_decay"], maximize=maximize, decay=decay)
+    clr = hp["lr"] / (1 + _wide(state["step"]) * hp["lr_decay"])
+    acc = state["sum"] + g * g
+    u, _ = optax.scale(-clr).update(g / (jnp.sqrt(acc) + hp["eps"]), optax.EmptyState())
+    return optax.apply_updates(p, u), {"step": state["step"] + 1, "sum": acc}
 
 
 class Adagrad(Optimizer):
@@ -77,22 +65,10 @@ class Adagrad(Optimizer):
         )
         super().__init__(params, defaults)
         for group in self.param_groups:
-            for p in group["params"]:
-                st = self.state[p]
-                st["step"] = _step_tensor()
-                st["sum"] = _zeros_like(p, group["initial_accumulator_value"])
+            _init_states(self, group["params"], lambda p: self.init_single(p, group))
 
-    _update = staticmethod(_adagrad_update)
+    update_single = staticmethod(_adagrad_single)
+    _hyper = ("lr", "lr_decay", "weight_decay", "eps")
 
-    def step(self, closure: Callable | None = None):
-        """One Adagrad step; returns closure()'s loss."""
-        return self._foreach_step(closure)
-
-    def _new_state(self, p: Tensor, group: dict) -> dict:
+    def init_single(self, p: Tensor, group: dict) -> dict:
         return {"step": _step_tensor(), "sum": _zeros_like(p, group["initial_accumulator_value"])}
-
-    def _state_keys(self, group: dict) -> tuple:
-        return ("step", "sum")
-
-    def _hyper(self, group: dict) -> tuple:
-        return ("lr", "lr_decay", "weight_decay", "eps")

@@ -1,67 +1,91 @@
-"""Adam (and the base of AdamW): torch's semantics on optax.scale_by_adam / scale_by_amsgrad."""
+"""Adam and the update the Adam family shares: Adam/AdamW, NAdam, RAdam and Adamax are one per-parameter function
+with switches, on optax's moments (scale_by_adam / scale_by_amsgrad / scale_by_radam / scale_by_adamax)."""
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Iterable
 
 import jax.numpy as jnp
 import optax
 
 from .._tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    _check_adam_args,
-    _decayed,
-    _decays,
-    _step_tensor,
-    _unpack,
-    _wide,
-    _zeros_like,
-)
+from .optimizer import Optimizer, _check_adam_args, _grad, _step_tensor, _wide, _zeros_like
 
 __all__ = ["Adam"]
 
 _EMPTY = optax.EmptyState()
+_SECOND_MOMENT = {"adamax": "exp_inf"}  # the state key of the second moment, where it is not "exp_avg_sq"
 
 
-def _adam_update(*arrays, n, amsgrad, maximize, decoupled, decay):
-    params, grads, states, (lr, beta1, beta2, eps, weight_decay) = _unpack(arrays, n, 4 if amsgrad else 3)
-    out_p, out_step, out_m, out_v, out_vmax = [], [], [], [], []
-    for i in range(n):
-        p, g, step = params[i], grads[i], states[0][i]
-        if maximize:
-            g = -g
-        if not decoupled:  # Adam's weight_decay is L2: added to the gradient
-            g = _decayed(g, p, weight_decay, decay)
-        count = step.astype(jnp.int32)
-        if amsgrad:
-            # torch keeps the running max of the RAW second moment and bias-corrects it afterwards
-            # (max(v_t) / bc2_t); optax's amsgrad maxes the bias-corrected moments unless bias_correction_nu is
-            # off. With it off, torch's  mhat / (sqrt(vmax) / sqrt(bc2) + eps)
-            # equals sqrt(bc2) * mhat / (sqrt(vmax) + eps * sqrt(bc2)): pass that eps and rescale.
-            bc2_sqrt = jnp.sqrt(1.0 - beta2 ** (_wide(step) + 1))
-            tx = optax.chain(
-                optax.scale_by_amsgrad(beta1, beta2, eps * bc2_sqrt, bias_correction_nu=False), optax.scale(bc2_sqrt)
-            )
-            state = (optax.ScaleByAmsgradState(count, states[1][i], states[2][i], states[3][i]), _EMPTY)
+def _adam_single(p, g, state, hp, *, maximize, decay, decoupled=False, amsgrad=False, variant="adam"):
+    """One parameter's step of torch's Adam family. variant: "adam" (AdamW when decoupled), "nadam", "radam" or
+    "adamax"; decoupled: weight decay applied to the parameter instead of added to the gradient (L2)."""
+    lr, (beta1, beta2), eps, weight_decay = hp["lr"], hp["betas"], hp["eps"], hp["weight_decay"]
+    step = state["step"]
+    g = _grad(g, p, weight_decay, maximize=maximize, decay=decay and not decoupled)
+    if variant == "nadam":
+        # optax.scale_by_nadam has neither torch's momentum schedule mu_t = b1 (1 - 0.5 * 0.96^(t psi)) nor its
+        # running product, so the two-term update is written here; the moment updates are optax's
+        if decoupled and decay:
+            p = p * (1 - lr * weight_decay)
+        t = _wide(step) + 1
+        mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * hp["momentum_decay"]))
+        mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * hp["momentum_decay"]))
+        mu_product = (state["mu_product"] * mu).astype(state["mu_product"].dtype)
+        m = optax.tree.update_moment(g, state["exp_avg"], beta1, 1)
+        v = optax.tree.update_moment_per_elem_norm(g, state["exp_avg_sq"], beta2, 2)
+        denom = jnp.sqrt(v / (1 - beta2**t)) + eps
+        new_p = p - lr * (1.0 - mu) / (1.0 - mu_product) * g / denom
+        new_p = new_p - lr * mu_next / (1.0 - mu_product * mu_next) * m / denom
+        return new_p, {"step": t, "mu_product": mu_product, "exp_avg": m, "exp_avg_sq": v}
+    new = {"step": step + 1}
+    nu_key = _SECOND_MOMENT.get(variant, "exp_avg_sq")
+    moments = (step.astype(jnp.int32), state["exp_avg"], state[nu_key])
+    if amsgrad:
+        # torch keeps the running max of the RAW second moment and bias-corrects it afterwards
+        # (max(v_t) / bc2_t); optax's amsgrad maxes the bias-corrected moments unless bias_correction_nu is
+        # off. With it off, torch's  mhat / (sqrt(vmax) / sqrt(bc2) + eps)
+        # equals sqrt(bc2) * mhat / (sqrt(vmax) + eps * sqrt(bc2)): pass that eps and rescale.
+        bc2_sqrt = jnp.sqrt(1.0 - beta2 ** (_wide(step) + 1))
+        tx = optax.chain(
+            optax.scale_by_amsgrad(beta1, beta2, eps * bc2_sqrt, bias_correction_nu=False), optax.scale(bc2_sqrt)
+        )
+        u, (st, _) = tx.update(g, (optax.ScaleByAmsgradState(*moments, state["max_exp_avg_sq"]), _EMPTY))
+        new["max_exp_avg_sq"] = st.nu_max
+    else:
+        if variant == "radam":
+            # torch's adaptive term is sqrt(bc2) / (sqrt(v) + eps); optax's is 1 / (sqrt(v / bc2) + eps'), the
+            # same value when eps' = eps / sqrt(bc2). bc2 = 1 - b2^t is a traced value, so pass that eps.
+            tx = optax.scale_by_radam(beta1, beta2, eps / jnp.sqrt(1.0 - beta2 ** (_wide(step) + 1)))
+        elif variant == "adamax":  # optax's infinity moment is max(b2 * u, |g| + eps), torch's exp_inf exactly
+            tx = optax.scale_by_adamax(beta1, beta2, eps)
         else:
             tx = optax.scale_by_adam(beta1, beta2, eps)
-            state = optax.ScaleByAdamState(count, states[1][i], states[2][i])
-        u, new = tx.update(g, state)
-        if amsgrad:
-            new = new[0]
-            out_vmax.append(new.nu_max.astype(p.dtype))
-        if decoupled:  # AdamW: p <- p - lr * wd * p, i.e. weight decay added to the update before the lr
-            u = _decayed(u, p, weight_decay, decay)
-        u, _ = optax.scale(-lr).update(u, _EMPTY)
-        out_p.append(optax.apply_updates(p, u).astype(p.dtype))
-        out_step.append((step + 1).astype(step.dtype))
-        out_m.append(new.mu.astype(p.dtype))
-        out_v.append(new.nu.astype(p.dtype))
-    return (*out_p, *out_step, *out_m, *out_v, *out_vmax)
+        u, st = tx.update(g, optax.ScaleByAdamState(*moments))
+    if decoupled and decay:  # AdamW: p <- p - lr * wd * p, i.e. weight decay added to the update before the lr
+        u = u + weight_decay * p
+    u, _ = optax.scale(-lr).update(u, _EMPTY)
+    return optax.apply_updates(p, u), {**new, "exp_avg": st.mu, nu_key: st.nu}
 
 
-class Adam(Optimizer):
+class _AdamFamily(Optimizer):
+    """What Adam, NAdam, RAdam and Adamax share: the update (`_variant` picks the branch), its hyper-parameters,
+    the moments' state and the switches."""
+
+    _variant = "adam"
+    update_single = staticmethod(_adam_single)
+    _hyper = ("lr", "betas", "eps", "weight_decay")
+
+    def init_single(self, p: Tensor, group: dict) -> dict:
+        nu_key = _SECOND_MOMENT.get(self._variant, "exp_avg_sq")
+        return {"step": _step_tensor(), "exp_avg": _zeros_like(p), nu_key: _zeros_like(p)}
+
+    def _static(self, group: dict) -> tuple:
+        decoupled = bool(group.get("decoupled_weight_decay", False))
+        return (("variant", self._variant), ("decoupled", decoupled)) + super()._static(group)
+
+
+class Adam(_AdamFamily):
     """torch.optim.Adam (weight_decay is L2 unless decoupled_weight_decay=True, which is AdamW)."""
 
     def __init__(
@@ -112,28 +136,11 @@ class Adam(Optimizer):
             ):
                 group.setdefault(key, value)
 
-    _update = staticmethod(_adam_update)
-
-    def step(self, closure: Callable | None = None):
-        """One Adam step over every parameter that has a gradient; returns closure()'s loss."""
-        return self._foreach_step(closure)
-
-    def _new_state(self, p: Tensor, group: dict) -> dict:
-        st = {"step": _step_tensor(), "exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)}
+    def init_single(self, p: Tensor, group: dict) -> dict:
+        st = super().init_single(p, group)
         if group["amsgrad"]:
             st["max_exp_avg_sq"] = _zeros_like(p)
         return st
 
-    def _state_keys(self, group: dict) -> tuple:
-        return ("step", "exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"] else ())
-
-    def _hyper(self, group: dict) -> tuple:
-        return ("lr", ("betas", 0), ("betas", 1), "eps", "weight_decay")
-
     def _static(self, group: dict) -> tuple:
-        return (
-            ("amsgrad", bool(group["amsgrad"])),
-            ("maximize", bool(group["maximize"])),
-            ("decoupled", bool(group["decoupled_weight_decay"])),
-            ("decay", _decays(group)),
-        )
+        return super()._static(group) + (("amsgrad", bool(group["amsgrad"])),)

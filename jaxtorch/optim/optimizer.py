@@ -1,9 +1,12 @@
 """optim.Optimizer: torch's optimizer surface over pure, jitted, multi-tensor updates.
 
 Every concrete optimizer (sgd.py, adam.py, ...) keeps torch's user-facing state — `param_groups` with all
-hyper-parameters, `state[p]` with torch's keys and tensor types — and computes a whole param group's update
-as ONE pure function over flat lists of arrays, built from optax transforms and dispatched through
-`jaxtorch._ops._dispatch.apply` (cached jit; the compile machinery sees every state tensor it reads).
+hyper-parameters, `state[p]` with torch's keys and tensor types — and describes ONE parameter's update, as MLX
+and optax do: `init_single(p, group)` gives a param's state at its first step and the pure
+`update_single(p, g, state, hp, **static)` its new value and state (a dict by torch's keys), built from optax
+transforms. The base class maps `update_single` over a whole param group inside ONE function dispatched through
+`jaxtorch._ops._dispatch.apply` (cached jit; the compile machinery sees every state tensor it reads), and
+writes the results back by key.
 
 Design points (DESIGN.md §5, §7):
   * state is created eagerly at a param's first step with a fixed structure (all keys at once);
@@ -91,14 +94,6 @@ def _wide(step):
     return step.astype(jax.dtypes.canonicalize_dtype(jnp.float64))
 
 
-def _unpack(arrays: tuple, n: int, n_state: int):
-    """Split the flat argument list of a pure update into params, grads, state lists and scalars."""
-    params = arrays[:n]
-    grads = arrays[n : 2 * n]
-    states = [arrays[(2 + k) * n : (3 + k) * n] for k in range(n_state)]
-    return params, grads, states, arrays[(2 + n_state) * n :]
-
-
 def _decays(group: dict) -> bool:
     """Whether a group applies weight decay: torch skips it when weight_decay == 0 (then it never reads
     the param, so an inf param stays inf), and so does the update, which is specialised on this switch."""
@@ -106,8 +101,11 @@ def _decays(group: dict) -> bool:
     return isinstance(wd, Tensor) or wd != 0
 
 
-def _decayed(g, p, weight_decay, decay: bool):
-    """torch's L2 weight decay g + weight_decay * p, when the group has any."""
+def _grad(g, p, weight_decay, *, maximize: bool, decay: bool):
+    """The gradient torch's update starts from: negated for maximize, plus L2 weight decay (weight_decay * p)
+    when the group has any."""
+    if maximize:
+        g = -g
     return g + weight_decay * p if decay else g
 
 
@@ -270,8 +268,18 @@ class Optimizer:
                     with no_grad():
                         g.zero_()
 
+    @_with_hooks
     def step(self, closure: Callable | None = None):
-        raise NotImplementedError
+        """One step over every parameter that has a gradient; returns closure()'s loss."""
+        if type(self).update_single is None:
+            raise NotImplementedError
+        loss = _closure_loss(closure)
+        for group in self.param_groups:
+            params = self._params_with_grad(group)
+            if params:
+                _init_states(self, params, lambda p: self.init_single(p, group))
+                self._run_update(group, params)
+        return loss
 
     # ------------------------------------------------------------------ hooks
     def register_step_pre_hook(self, hook: Callable) -> RemovableHandle:
@@ -438,21 +446,19 @@ class Optimizer:
                 cell._bump()
                 entry[1] = value
 
-    # One param group's update, as most optimizers describe it (SGD and LBFGS write their own step):
-    #   _update            the pure multi-tensor update function (module-level: it is a jit cache key)
-    #   _new_state(p, g)   a param's full state at its first step
-    #   _state_keys(g)     the state entries the update reads and returns, in order
-    #   _hyper(g)          hyper-parameters passed as tensor cells: names, or (name, index) for betas
-    #   _static(g)         structural switches (amsgrad, maximize, ...): static arguments of the jit
-    _update: Callable | None = None
+    # One parameter's update, as every optimizer but LBFGS describes it (the base class maps it over a group):
+    #   init_single(p, group)    a param's full state at its first step: torch's keys, values and dtypes
+    #   update_single            pure: (p, g, state, hp, **static) -> (new_p, new_state). state holds the param's
+    #                            state tensors by key, hp the group's `_hyper` entries as traced scalars (a tuple
+    #                            for betas), static the switches of `_static(group)`; new_state holds the entries
+    #                            it changes, new values keep their tensor's dtype. A module-level function: it is
+    #                            part of the jit cache key
+    #   _hyper                   group keys passed in hp, as tensor cells
+    #   _static(group)           structural switches (amsgrad, maximize, ...): static arguments of the jit
+    update_single: Callable | None = None
+    _hyper: tuple = ()
 
-    def _new_state(self, p: Tensor, group: dict) -> dict:
-        raise NotImplementedError
-
-    def _state_keys(self, group: dict) -> tuple:
-        raise NotImplementedError
-
-    def _hyper(self, group: dict) -> tuple:
+    def init_single(self, p: Tensor, group: dict) -> dict:
         raise NotImplementedError
 
     def _static(self, group: dict) -> tuple:
@@ -477,57 +483,84 @@ class Optimizer:
         return self._prepare_state(params)
 
     def _prepare_state(self, params: list[Tensor]) -> list[Tensor] | None:
-        if type(self)._new_state is Optimizer._new_state:
+        if type(self).init_single is Optimizer.init_single:
             return None
         ids = {id(p) for p in params}
         made: list = []
         for group in self.param_groups:
             fresh = [p for p in group["params"] if id(p) in ids and not self.state[p]]
-            _init_states(self, fresh, lambda p: self._new_state(p, group))
+            _init_states(self, fresh, lambda p: self.init_single(p, group))
             made += [v for p in fresh for v in self.state[p].values() if isinstance(v, Tensor)]
-            made += self._cells(group, self._hyper(group))
+            made += self._hyper_args(group)[1]
         return made
 
-    def _cells(self, group: dict, hyper) -> list[Tensor]:
-        """The hyper-parameter cells of `group` for names (or (name, index) pairs) in `hyper`."""
-        return [self._hp(group, *h) if isinstance(h, tuple) else self._hp(group, h) for h in hyper]
+    def _hyper_args(self, group: dict) -> tuple[tuple, list[Tensor]]:
+        """The group's `_hyper` entries as tensor cells (a tuple entry such as betas: one cell per element), and
+        their layout, ((name, element count or None), ...), for `_map_single` to rebuild them."""
+        layout, cells = [], []
+        for name in self._hyper:
+            value = group[name]
+            if isinstance(value, (tuple, list)):
+                layout.append((name, len(value)))
+                cells += [self._hp(group, name, i) for i in range(len(value))]
+            else:
+                layout.append((name, None))
+                cells.append(self._hp(group, name))
+        return tuple(layout), cells
 
-    def _foreach_step(self, closure: Callable | None):
-        """Create missing state, then run `_update` once per param group; returns closure()'s loss."""
-        loss = _closure_loss(closure)
-        for group in self.param_groups:
-            params = self._params_with_grad(group)
-            if not params:
-                continue
-            _init_states(self, params, lambda p: self._new_state(p, group))
-            scalars = tuple(self._cells(group, self._hyper(group)))
-            self._run_update(type(self)._update, params, self._state_keys(group), scalars, self._static(group))
-        return loss
-
-    def _run_update(
-        self, fn: Callable, params: list[Tensor], state_keys: tuple, scalars: tuple, static: tuple = ()
-    ) -> None:
-        """Run the pure update `fn` over one group and write params and state back in place.
-
-        fn(*params, *grads, *state[key0], *state[key1], ..., *scalars, n=len(params), **static) returns the
-        new params followed by the new state lists in the same order.
-        """
+    def _run_update(self, group: dict, params: list[Tensor], extra: dict | None = None) -> None:
+        """Map `update_single` over `params` (of `group`) as one pure function and write the new params and
+        state back in place, by key. `extra`: per-parameter inputs that are not state, name -> one value per
+        entry of `params` (SGD's first-step flags); update_single gets them as keyword arguments."""
         from .._ops._dispatch import apply
 
         rounds = _occurrence_rounds(params)
         if len(rounds) > 1:  # a parameter listed twice is updated twice, one after the other, as in torch
             for idx in rounds:
-                self._run_update(fn, [params[i] for i in idx], state_keys, scalars, static)
+                part = {k: [v[i] for i in idx] for k, v in extra.items()} if extra else None
+                self._run_update(group, [params[i] for i in idx], part)
             return
-        n = len(params)
-        state_tensors = [self.state[p][k] for k in state_keys for p in params]
-        args = (*params, *[p.grad for p in params], *state_tensors, *scalars)
+        extra = extra or {}
+        keys, state_tensors = [], []
+        for p in params:  # each param's state tensors by key (`get`: a stateless SGD's state stays empty)
+            names = []
+            for k, v in self.state.get(p, {}).items():
+                if isinstance(v, Tensor):
+                    names.append(k)
+                    state_tensors.append(v)
+            keys.append(tuple(names))
+        hyper, cells = self._hyper_args(group)
+        extras = [v for per_param in zip(*extra.values()) for v in per_param]
+        args = (*params, *[p.grad for p in params], *state_tensors, *extras, *cells)
+        static = (
+            ("single", type(self).update_single),
+            ("keys", tuple(keys)),
+            ("hyper", hyper),
+            ("extra", tuple(extra)),
+            ("static", self._static(group)),
+        )
         with no_grad():
-            outs = apply(fn, args, (("n", n),) + tuple(static), name=type(self).__name__)
-            if not isinstance(outs, tuple):
-                outs = (outs,)
+            outs = apply(_map_single, args, static, name=type(self).__name__)
             for target, new in zip(list(params) + state_tensors, outs):
                 target._inplace_assign(new)
+
+
+def _map_single(*arrays, single, keys, hyper, extra, static):
+    """One group's update: `single` (an optimizer's update_single) over each parameter, as one pure function of
+    the flat list `Optimizer._run_update` passes: params, grads, each param's state values (names in `keys`),
+    per-param `extra` values, hyper-parameter cells (layout `hyper`). Returns the new params, then each param's
+    new state values in `keys` order; an entry the update leaves out keeps its value."""
+    n = len(keys)
+    params, grads, rest = arrays[:n], arrays[n : 2 * n], iter(arrays[2 * n :])
+    states = [{k: next(rest) for k in ks} for ks in keys]
+    extras = [{k: next(rest) for k in extra} for _ in range(n)]
+    hp = {name: next(rest) if size is None else tuple(next(rest) for _ in range(size)) for name, size in hyper}
+    new_params, new_states = [], []
+    for p, g, st, ex in zip(params, grads, states, extras):
+        new_p, new_st = single(p, g, st, hp, **ex, **dict(static))
+        new_params.append(new_p.astype(p.dtype))
+        new_states += [new_st.get(k, v).astype(v.dtype) for k, v in st.items()]
+    return (*new_params, *new_states)
 
 
 def _occurrence_rounds(params: list) -> list[list[int]]:

@@ -1,55 +1,17 @@
-"""RAdam (torch.optim.RAdam) on optax.scale_by_radam."""
+"""RAdam (torch.optim.RAdam): the Adam family's shared update (adam.py) on optax.scale_by_radam."""
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
-
-import jax.numpy as jnp
-import optax
+from typing import Iterable
 
 from .._tensor import Tensor
-from .optimizer import (
-    Optimizer,
-    _check_adam_args,
-    _decayed,
-    _decays,
-    _step_tensor,
-    _unpack,
-    _wide,
-    _zeros_like,
-)
+from .adam import _AdamFamily
+from .optimizer import _check_adam_args
 
 __all__ = ["RAdam"]
 
-_EMPTY = optax.EmptyState()
 
-
-def _radam_update(*arrays, n, maximize, decoupled, decay):
-    params, grads, (steps, exp_avgs, exp_avg_sqs), (lr, beta1, beta2, eps, weight_decay) = _unpack(arrays, n, 3)
-    out_p, out_step, out_m, out_v = [], [], [], []
-    for i in range(n):
-        p, g, step = params[i], grads[i], steps[i]
-        if maximize:
-            g = -g
-        if not decoupled:
-            g = _decayed(g, p, weight_decay, decay)
-        # torch's adaptive term is sqrt(bc2) / (sqrt(v) + eps); optax's is 1 / (sqrt(v / bc2) + eps'), the same
-        # value when eps' = eps / sqrt(bc2). bc2 = 1 - b2^t is a traced value, so pass that eps.
-        eps_scaled = eps / jnp.sqrt(1.0 - beta2 ** (_wide(step) + 1))
-        u, new = optax.scale_by_radam(beta1, beta2, eps_scaled).update(
-            g, optax.ScaleByAdamState(step.astype(jnp.int32), exp_avgs[i], exp_avg_sqs[i])
-        )
-        if decoupled:
-            u = _decayed(u, p, weight_decay, decay)
-        u, _ = optax.scale(-lr).update(u, _EMPTY)
-        out_p.append(optax.apply_updates(p, u).astype(p.dtype))
-        out_step.append((step + 1).astype(step.dtype))
-        out_m.append(new.mu.astype(p.dtype))
-        out_v.append(new.nu.astype(p.dtype))
-    return (*out_p, *out_step, *out_m, *out_v)
-
-
-class RAdam(Optimizer):
+class RAdam(_AdamFamily):
     """torch.optim.RAdam."""
 
     def __init__(
@@ -80,24 +42,4 @@ class RAdam(Optimizer):
         )
         super().__init__(params, defaults)
 
-    _update = staticmethod(_radam_update)
-
-    def step(self, closure: Callable | None = None):
-        """One RAdam step; returns closure()'s loss."""
-        return self._foreach_step(closure)
-
-    def _new_state(self, p: Tensor, group: dict) -> dict:
-        return {"step": _step_tensor(), "exp_avg": _zeros_like(p), "exp_avg_sq": _zeros_like(p)}
-
-    def _state_keys(self, group: dict) -> tuple:
-        return ("step", "exp_avg", "exp_avg_sq")
-
-    def _hyper(self, group: dict) -> tuple:
-        return ("lr", ("betas", 0), ("betas", 1), "eps", "weight_decay")
-
-    def _static(self, group: dict) -> tuple:
-        return (
-            ("maximize", bool(group["maximize"])),
-            ("decoupled", bool(group["decoupled_weight_decay"])),
-            ("decay", _decays(group)),
-        )
+    _variant = "radam"

@@ -2,52 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Iterable
 
 import optax
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_lr, _decayed, _decays, _step_tensor, _unpack, _zeros_like
+from .optimizer import Optimizer, _check_lr, _decays, _grad, _step_tensor, _zeros_like
 
 __all__ = ["RMSprop"]
 
-_EMPTY = optax.EmptyState()
 
-
-def _rmsprop_update(*arrays, n, centered, has_momentum, maximize, decay):
-    n_state = 2 + int(has_momentum) + int(centered)
-    params, grads, states, (lr, alpha, eps, weight_decay, momentum) = _unpack(arrays, n, n_state)
-    steps, square_avgs = states[0], states[1]
-    bufs = states[2] if has_momentum else None
-    grad_avgs = states[2 + int(has_momentum)] if centered else None
-    out = [[] for _ in range(n_state + 1)]
-    for i in range(n):
-        p, g = params[i], grads[i]
-        if maximize:
-            g = -g
-        g = _decayed(g, p, weight_decay, decay)
-        # torch adds eps outside the square root, optax's eps_in_sqrt=False
-        if centered:
-            u, st = optax.scale_by_stddev(alpha, eps, eps_in_sqrt=False).update(
-                g, optax.ScaleByRStdDevState(mu=grad_avgs[i], nu=square_avgs[i])
-            )
-            nu = st.nu
-        else:
-            u, st = optax.scale_by_rms(alpha, eps, eps_in_sqrt=False).update(
-                g, optax.ScaleByRmsState(nu=square_avgs[i])
-            )
-            nu = st.nu
-        new_state = [steps[i] + 1, nu]
-        if has_momentum:  # torch's buffer starts at zero: buf = m * buf + g / avg, optax.trace exactly
-            u, tr = optax.trace(decay=momentum).update(u, optax.TraceState(trace=bufs[i]))
-            new_state.append(tr.trace)
-        if centered:
-            new_state.append(st.mu)
-        u, _ = optax.scale(-lr).update(u, _EMPTY)
-        out[0].append(optax.apply_updates(p, u).astype(p.dtype))
-        for k, v in enumerate(new_state):
-            out[k + 1].append(v.astype(states[k][i].dtype))
-    return tuple(x for lst in out for x in lst)
+def _rmsprop_single(p, g, state, hp, *, centered, has_momentum, maximize, decay):
+    g = _grad(g, p, hp["weight_decay"], maximize=maximize, decay=decay)
+    new = {"step": state["step"] + 1}
+    # torch adds eps outside the square root, optax's eps_in_sqrt=False
+    if centered:
+        tx = optax.scale_by_stddev(hp["alpha"], hp["eps"], eps_in_sqrt=False)
+        u, st = tx.update(g, optax.ScaleByRStdDevState(mu=state["grad_avg"], nu=state["square_avg"]))
+        new["grad_avg"] = st.mu
+    else:
+        tx = optax.scale_by_rms(hp["alpha"], hp["eps"], eps_in_sqrt=False)
+        u, st = tx.update(g, optax.ScaleByRmsState(nu=state["square_avg"]))
+    new["square_avg"] = st.nu
+    if has_momentum:  # torch's buffer starts at zero: buf = m * buf + g / avg, optax.trace exactly
+        u, tr = optax.trace(decay=hp["momentum"]).update(u, optax.TraceState(trace=state["momentum_buffer"]))
+        new["momentum_buffer"] = tr.trace
+    u, _ = optax.scale(-hp["lr"]).update(u, optax.EmptyState())
+    return optax.apply_updates(p, u), new
 
 
 class RMSprop(Optimizer):
@@ -90,29 +71,16 @@ class RMSprop(Optimizer):
         )
         super().__init__(params, defaults)
 
-    _update = staticmethod(_rmsprop_update)
+    update_single = staticmethod(_rmsprop_single)
+    _hyper = ("lr", "alpha", "eps", "weight_decay", "momentum")
 
-    def step(self, closure: Callable | None = None):
-        """One RMSprop step; returns closure()'s loss."""
-        return self._foreach_step(closure)
-
-    def _new_state(self, p: Tensor, group: dict) -> dict:
+    def init_single(self, p: Tensor, group: dict) -> dict:
         st = {"step": _step_tensor(), "square_avg": _zeros_like(p)}
         if group["momentum"] > 0:
             st["momentum_buffer"] = _zeros_like(p)
         if group["centered"]:
             st["grad_avg"] = _zeros_like(p)
         return st
-
-    def _state_keys(self, group: dict) -> tuple:
-        return (
-            ("step", "square_avg")
-            + (("momentum_buffer",) if group["momentum"] > 0 else ())
-            + (("grad_avg",) if group["centered"] else ())
-        )
-
-    def _hyper(self, group: dict) -> tuple:
-        return ("lr", "alpha", "eps", "weight_decay", "momentum")
 
     def _static(self, group: dict) -> tuple:
         return (

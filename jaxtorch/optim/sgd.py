@@ -8,32 +8,26 @@ import jax.numpy as jnp
 import optax
 
 from .._tensor import Tensor
-from ..autograd.grad_mode import enable_grad, no_grad
-from .optimizer import Optimizer, _decayed, _decays, _occurrence_rounds, _unpack, _zeros_like
-
-_HYPER = ("lr", "momentum", "dampening", "weight_decay")  # passed to the update as tensor cells
+from ..autograd.grad_mode import no_grad
+from .optimizer import Optimizer, _closure_loss, _decays, _grad, _occurrence_rounds, _zeros_like
 
 __all__ = ["SGD"]
 
 
-def _sgd_update(*arrays, n, has_momentum, nesterov, maximize, decay):
-    params, grads, states, (lr, momentum, dampening, weight_decay, *first) = _unpack(arrays, n, int(has_momentum))
-    new_params, new_bufs = [], []
-    for i in range(n):
-        p, g = params[i], grads[i]
-        if maximize:
-            g = -g
-        g = _decayed(g, p, weight_decay, decay)
-        if has_momentum:
-            # torch starts the buffer AT the first gradient and dampens only later updates:
-            # buf_1 = g_1, buf_t = m * buf_{t-1} + (1 - d) * g_t. optax.trace computes buf = g_in + m * buf from a
-            # zero buffer, so feeding it g_in = g on the first step and (1 - d) g afterwards is exactly torch's.
-            g, _ = optax.scale(jnp.where(first[i], 1.0, 1.0 - dampening)).update(g, optax.EmptyState())
-            g, st = optax.trace(decay=momentum, nesterov=nesterov).update(g, optax.TraceState(trace=states[0][i]))
-            new_bufs.append(st.trace.astype(p.dtype))
-        u, _ = optax.scale(-lr).update(g, optax.EmptyState())
-        new_params.append(optax.apply_updates(p, u).astype(p.dtype))
-    return (*new_params, *new_bufs)
+def _sgd_single(p, g, state, hp, *, first=False, has_momentum, nesterov, maximize, decay):
+    """first: whether this occurrence starts its momentum buffer (a traced flag, one per occurrence)."""
+    g = _grad(g, p, hp["weight_decay"], maximize=maximize, decay=decay)
+    new = {}
+    if has_momentum:
+        # torch starts the buffer AT the first gradient and dampens only later updates:
+        # buf_1 = g_1, buf_t = m * buf_{t-1} + (1 - d) * g_t. optax.trace computes buf = g_in + m * buf from a
+        # zero buffer, so feeding it g_in = g on the first step and (1 - d) g afterwards is exactly torch's.
+        g, _ = optax.scale(jnp.where(first, 1.0, 1.0 - hp["dampening"])).update(g, optax.EmptyState())
+        trace = optax.trace(decay=hp["momentum"], nesterov=nesterov)
+        g, st = trace.update(g, optax.TraceState(trace=state["momentum_buffer"]))
+        new["momentum_buffer"] = st.trace
+    u, _ = optax.scale(-hp["lr"]).update(g, optax.EmptyState())
+    return optax.apply_updates(p, u), new
 
 
 class SGD(Optimizer):
@@ -100,8 +94,11 @@ class SGD(Optimizer):
                     if self.state[p].get("momentum_buffer") is None:
                         self.state[p]["momentum_buffer"] = _zeros_like(p)
                         made.append(self.state[p]["momentum_buffer"])
-            made += self._cells(group, _HYPER)
+            made += self._hyper_args(group)[1]
         return made
+
+    update_single = staticmethod(_sgd_single)
+    _hyper = ("lr", "momentum", "dampening", "weight_decay")
 
     def _static(self, group: dict) -> tuple:
         return (
@@ -113,35 +110,30 @@ class SGD(Optimizer):
 
     def step(self, closure: Callable | None = None):
         """One SGD step over every parameter that has a gradient; returns closure()'s loss."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             params = self._params_with_grad(group)
             if not params:
                 continue
-            has_momentum = group["momentum"] != 0
-            first = []
-            if has_momentum:
-                fresh_ids: set = set()
-                for p in params:
-                    st = self.state[p]
-                    # torch reads every buffer at the start of the step: each occurrence of a parameter listed
-                    # twice whose buffer did not exist yet starts a buffer of its own from the gradient
-                    fresh = st.get("momentum_buffer") is None or id(p) in fresh_ids
-                    if fresh and id(p) not in fresh_ids:
-                        st["momentum_buffer"] = _zeros_like(p)
-                        fresh_ids.add(id(p))
-                    first.append(fresh)
-            cells = self._cells(group, _HYPER)
-            keys = ("momentum_buffer",) if has_momentum else ()
+            if group["momentum"] == 0:
+                self._run_update(group, params)
+                continue
+            first, fresh_ids = [], set()
+            for p in params:
+                st = self.state[p]
+                # torch reads every buffer at the start of the step: each occurrence of a parameter listed
+                # twice whose buffer did not exist yet starts a buffer of its own from the gradient
+                fresh = st.get("momentum_buffer") is None or id(p) in fresh_ids
+                if fresh and id(p) not in fresh_ids:
+                    st["momentum_buffer"] = _zeros_like(p)
+                    fresh_ids.add(id(p))
+                first.append(fresh)
             for r, idx in enumerate(_occurrence_rounds(params)):
-                ps, fs = [params[i] for i in idx], [first[i] for i in idx if first]
+                ps, fs = [params[i] for i in idx], [first[i] for i in idx]
                 if r:
                     with no_grad():
                         for p, f in zip(ps, fs):
                             if f:
                                 self.state[p]["momentum_buffer"].zero_()
-                self._run_update(_sgd_update, ps, keys, (*cells, *fs), self._static(group))
+                self._run_update(group, ps, {"first": fs})
         return loss

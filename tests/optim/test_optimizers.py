@@ -248,6 +248,52 @@ def test_add_param_group_and_hooks():
     assert repr(opt) == repr(t_opt)
 
 
+def _user_optimizers(lib):
+    """Optimizers written by a user against torch's base class: no step of its own, its own step, and a
+    subclass of a built-in optimizer that inherits step()."""
+
+    class NoStep(lib.optim.Optimizer):
+        pass
+
+    class PlainSGD(lib.optim.Optimizer):
+        def __init__(self, params, lr):
+            super().__init__(params, dict(lr=lr))
+
+        def step(self, closure=None):
+            with lib.no_grad():
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is not None:
+                            p.add_(p.grad, alpha=-group["lr"])
+
+    class MyAdam(lib.optim.Adam):
+        pass
+
+    return NoStep, PlainSGD, MyAdam
+
+
+@pytest.mark.parametrize("which", ["PlainSGD", "MyAdam"])
+def test_user_subclasses_step_and_run_hooks_like_torch(which):
+    results = {}
+    for lib in (torch, jaxtorch):
+        no_step, plain, my_adam = _user_optimizers(lib)
+        w, b = _params(lib, lib.nn)
+        with pytest.raises(NotImplementedError):
+            no_step([w], {}).step()
+        opt = (plain if which == "PlainSGD" else my_adam)([w, b], lr=0.1)
+        calls = []
+        opt.register_step_pre_hook(lambda o, a, k: calls.append("pre"))
+        opt.register_step_post_hook(lambda o, a, k: calls.append("post"))
+        for _ in range(3):
+            opt.zero_grad()
+            _loss(lib, w, b).backward()
+            opt.step()
+        results[lib] = (w, b, calls)
+    assert results[jaxtorch][2] == results[torch][2] == ["pre", "post"] * 3
+    for t, j in zip(results[torch][:2], results[jaxtorch][:2]):
+        assert_close(t, j, what=which)
+
+
 def _torch_error(fn):
     with pytest.raises(Exception) as info:
         fn(torch)
