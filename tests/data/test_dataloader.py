@@ -306,3 +306,29 @@ def test_worker_info_seeds_persistent_workers_and_custom_collate():
     assert (epoch1[1][2] - epoch1[0][2]) % 1000 == 1
     assert epoch1 == epoch2
     assert jdata.get_worker_info() is None
+
+
+@pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")  # torch's own fork-based workers; they never run JAX
+def test_workers_read_and_compute_on_tensors_made_in_the_main_process():
+    # forked workers swap these payloads for numpy views (the parent's JAX client is dead in them); a worker
+    # that waits on the parent's client would hang: the loader's timeout turns that into a failure
+    tx, jx = torch.arange(12.0).reshape(6, 2) * 3, jaxtorch.arange(12.0).reshape(6, 2) * 3
+    t = batches(torch.utils.data.DataLoader(torch.utils.data.TensorDataset(tx, torch.arange(6)), batch_size=4,
+                                            num_workers=2))
+    shifted = lambda b: jdata.default_collate([(x * 2 - 1, y) for x, y in b])  # tensor math in the worker
+    j = batches(jdata.DataLoader(jdata.TensorDataset(jx, jaxtorch.arange(6)), batch_size=4, num_workers=2,
+                                 timeout=60, collate_fn=shifted))
+    assert_same([[x * 2 - 1, y] for x, y in t], j)
+
+
+def test_fork_prefetch_walk_reaches_the_datasets_tensors_but_not_globals():
+    import functools
+
+    from jaxtorch.utils.data._utils import fork
+
+    a, b, c, d = (jaxtorch.arange(3.0) + k for k in range(4))
+    ds = jdata.TensorDataset(a, b)
+    ds.extra = {"nested": [(c,)]}
+    found = {id(t) for t in fork._reachable_tensors((ds, None, functools.partial(print, d)))}
+    assert {id(a), id(b), id(c), id(d)} <= found
+    assert fork._reachable_tensors((batches,)) == []  # a function's globals reach the whole program

@@ -2,8 +2,8 @@
 
 Workers never batch with JAX: `default_collate` is swapped for its numpy twin (collate.numpy_collate), and a
 custom `collate_fn`'s Tensors are turned into numpy before the batch is queued. The main process turns the
-numpy leaves back into Tensors. (A dataset whose `__getitem__` itself makes jaxtorch Tensors still runs JAX
-ops inside the worker; that is safe because workers start from a fresh interpreter, see dataloader.py.)
+numpy leaves back into Tensors. A dataset whose `__getitem__` itself makes jaxtorch Tensors still runs JAX ops
+inside the worker, on a CPU-only JAX of the worker's own (`_own_jax`; for a forked worker see fork.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import collate as _collate
+from . import fork as _fork
 
 __all__ = ["WorkerInfo", "get_worker_info", "ExceptionWrapper"]
 
@@ -155,18 +156,35 @@ def _seed_worker(seed: int, worker_id: int) -> None:
     np.random.seed(np.random.SeedSequence([worker_id, seed & 0xFFFFFFFF, seed >> 32]).generate_state(4))
 
 
+def _own_jax(forked: bool, handoff) -> None:
+    """A worker's JAX is its own and CPU-only (a GPU/TPU client per worker would claim accelerator memory): a
+    forked worker replaces the JAX state it inherited; a fresh interpreter (spawn/forkserver) pins the
+    platform, unless re-importing the main script has already started a backend."""
+    if forked:
+        _fork.reset_jax_in_child(handoff)
+        return
+    jax = sys.modules.get("jax")
+    if jax is not None:
+        from jax._src import xla_bridge
+
+        if not xla_bridge._backends:
+            jax.config.update("jax_platforms", "cpu")
+
+
 def worker_loop(is_iterable: bool, dataset, index_queue, data_queue, auto_collation: bool, collate_fn,
-                drop_last: bool, base_seed: int, init_fn, worker_id: int, num_workers: int) -> None:
+                drop_last: bool, base_seed: int, init_fn, worker_id: int, num_workers: int,
+                forked: bool = False, handoff=None) -> None:
     """Serve (task_id, indices) requests from index_queue until a None arrives or the parent dies."""
     global _worker_info
     try:
         seed = base_seed + worker_id
-        _seed_worker(seed, worker_id)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
         worker_collate = _numpy_twin(collate_fn)
         init_error = None
         fetcher = None
-        try:
+        try:  # a failure here reaches the main process with its traceback, as a dataset's error does
+            _own_jax(forked, handoff)
+            _seed_worker(seed, worker_id)
             if init_fn is not None:
                 init_fn(worker_id)
             fetcher = make_fetcher(is_iterable, dataset, auto_collation, worker_collate, drop_last)
@@ -179,9 +197,11 @@ def worker_loop(is_iterable: bool, dataset, index_queue, data_queue, auto_collat
                 task = index_queue.get(timeout=_POLL_S)
             except queue.Empty:
                 if parent is not None and not parent.is_alive():
+                    data_queue.cancel_join_thread()
                     return
                 continue
             if task is None:
+                data_queue.cancel_join_thread()  # what is still unsent is not wanted: exit without waiting
                 return
             if isinstance(task, ResumeIteration):
                 data_queue.put((task, None))
