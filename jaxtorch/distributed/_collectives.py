@@ -10,12 +10,20 @@ over jax.distributed's runtime (gloo on CPU, NCCL on GPU). Each process then rea
 Every function takes and returns lists of jax arrays, so many arrays (e.g. all gradients of a model)
 go through ONE jitted call. Arrays must be concrete: under `jax.jit` tracing use shardings instead.
 All member processes must call the same function with the same shapes and dtypes, in the same order.
+
+A collective that cannot complete fails as torch's gloo does, with a RuntimeError: when a member
+process dies its sockets close ("Connection closed by peer"), and a member that never joins makes
+the wait time out after the process group's timeout (XLA's CPU collective timeout). `pending` names
+the collective this process is blocked in, and `completed` counts them, so that jaxtorch.distributed's
+watchdog can also end the wait when a member has left without dying (distributed_c10d._watch_peers).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -101,12 +109,69 @@ def _jitted(kind: str, mesh: Mesh, arg: object):
     raise ValueError(kind)
 
 
-def _run(kind: str, arrays: Sequence, ranks: tuple[int, ...], my_index: int, arg: object = None) -> list:
+# How many operations of each sequence this process has completed: "c/0,1" counts the collectives of the
+# processes 0 and 1 (each member counts the same ones, since all call them in the same order), and
+# distributed_c10d adds "b/..." (its barriers with a timeout) and "p/SRC,DST,TAG" (messages sent).
+completed: dict[str, int] = {}
+
+# (name, member ranks, sequence, index in it, time.monotonic() at the start) while this process waits in
+# an operation: a member that has left having completed fewer than `index` operations of the sequence
+# will never take part in it (distributed_c10d._watch_peers uses this)
+pending: tuple[str, tuple[int, ...], str, int, float] | None = None
+
+
+@contextlib.contextmanager
+def waiting(name: str, ranks: Sequence[int], sequence: str | None = None, index: int | None = None
+            ) -> Iterator[None]:
+    """Mark this process as blocked in `name` with the processes `ranks`; count it in `sequence` when done."""
+    global pending
+    sequence = sequence or "c/" + ",".join(str(r) for r in ranks)
+    index = completed.get(sequence, 0) + 1 if index is None else index
+    pending = (name, tuple(ranks), sequence, index, time.monotonic())
+    try:
+        yield
+    finally:
+        pending = None
+    completed[sequence] = max(index, completed.get(sequence, 0))
+
+
+def _gloo_error(kind: str, e: Exception) -> RuntimeError | None:
+    """torch's error for a failed gloo collective (a RuntimeError), from the one jax raised, if it is one."""
+    text = str(e)
+    if "Gloo" not in text and "gloo" not in text:
+        return None
+    text = text.split("UNKNOWN: ", 1)[-1]
+    # a peer's socket closed: this failure is a consequence of another process's (the launcher then names
+    # that one as the root cause, though this error may be noted first); a timeout is not
+    caused_by_peer = any(s in text for s in ("by peer", "Broken pipe", "Connection refused"))
+    if caused_by_peer:
+        hint = "This is typically caused by a remote worker crashing or exiting. Check the logs of the remote worker."
+    elif "Timed out" in text:
+        hint = ("A remote worker did not take part in the collective within the process group's timeout "
+                "(init_process_group(timeout=...)).")
+    else:
+        hint = "Check the logs of the remote workers."
+    err = RuntimeError(f"jaxtorch.distributed.{kind}: {text}. {hint}")
+    err._jaxtorch_caused_by_peer = caused_by_peer
+    return err
+
+
+def _run(kind: str, arrays: Sequence, ranks: tuple[int, ...], my_index: int, arg: object = None,
+         name: str | None = None) -> list:
     _check_concrete(arrays)
     if not arrays:
         return []
     mesh = process_mesh(ranks)
-    out = _jitted(kind, mesh, arg)(_stack_global(arrays, mesh, my_index))
+    name = name or kind
+    with waiting(name, ranks):
+        try:
+            # block here: a collective that fails must fail in this call, and `pending` must cover the wait
+            out = jax.block_until_ready(_jitted(kind, mesh, arg)(_stack_global(arrays, mesh, my_index)))
+        except Exception as e:
+            err = _gloo_error(name, e)
+            if err is None:
+                raise
+            raise err from None
     return [_local(o) for o in out]
 
 
@@ -121,6 +186,13 @@ def all_reduce_arrays(arrays: Sequence, op: str, ranks: tuple[int, ...], my_inde
     if len(ranks) == 1:
         return [jnp.asarray(a) for a in arrays]
     return _run("all_reduce", arrays, ranks, my_index, op)
+
+
+def barrier(ranks: tuple[int, ...], my_index: int) -> None:
+    """Wait until every process of `ranks` gets here: a one-element all-reduce, as torch's gloo barrier is a
+    collective too (a member that dies ends the wait at once, one that never comes makes it time out)."""
+    if len(ranks) > 1:
+        _run("all_reduce", [np.zeros((), np.int32)], ranks, my_index, "sum", name="barrier")
 
 
 def all_gather_arrays(arrays: Sequence, ranks: tuple[int, ...], my_index: int) -> list:

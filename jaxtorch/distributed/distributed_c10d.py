@@ -14,6 +14,16 @@ Differences from torch, on purpose:
 - `store=` and `file://` rendezvous are not supported (there is no c10d Store); `tcp://` and `env://` are.
 - with `backend='nccl'` and several processes per node, each process sees only GPU LOCAL_RANK (torch's
   one-GPU-per-process convention).
+
+When a rank fails, the others must not wait for it forever (docs/distributed.md, "When a rank fails"):
+- a collective whose peer died fails at once with a RuntimeError (gloo: "Connection closed by peer"),
+  and one whose peer never comes fails after `timeout` (XLA's CPU collective timeout is set from it).
+- a rank that fails (uncaught exception; a non-zero SystemExit where jaxtorch.distributed.run reports
+  it) exits at once, without jax.distributed's exit barrier; a rank that ends normally waits at exit
+  for the others (the coordination service lives in rank 0 and must outlive every client) but gives
+  up when one of them fails.
+- a watchdog thread ends a collective or recv that waits for a rank that has left (it is at exit, or
+  has destroyed its group): that wait could never complete.
 """
 
 from __future__ import annotations
@@ -24,8 +34,12 @@ import enum
 import logging
 import os
 import pickle
+import signal
 import sys
+import threading
 import time
+import traceback
+import warnings
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlparse
@@ -206,7 +220,9 @@ class _State:
         self.p2p_seq: dict = {}
         self.excepthook_installed = False
         self.exit_handler_installed = False
-        self.crashed = False
+        self.exit_code: int | None = None  # known exit status: 1 after an uncaught exception, or a SystemExit's
+        self.generation = 0  # bumped by every jax.distributed start and stop; a watchdog of an old one ends
+        self.aborting = False  # the watchdog has reported a wait that cannot complete and ends the process
 
 
 _state = _State()
@@ -303,6 +319,14 @@ def _rendezvous(init_method: str | None, rank: int, world_size: int) -> tuple[st
     raise NotImplementedError(f"jaxtorch.distributed supports env:// and tcp:// init methods, not {init_method!r}")
 
 
+# jax.distributed's exit barrier (every process waits there for the others) must not time out while a
+# rank that ended early waits for the others to finish: when it does, jax aborts every process. torch has
+# no such limit (a rank that exits 0 early never stops the job), so it is as good as infinite here.
+_SHUTDOWN_TIMEOUT_S = 365 * 24 * 3600
+_EXIT_KEY = "jaxtorch_exit/"  # + rank, in jax.distributed's key-value store: how that rank left
+_COLLECTIVE_TIMEOUT_FLAG = "--xla_cpu_collective_timeout_seconds"
+
+
 def _start_jax_distributed(addr: str, port: int, rank: int, world_size: int, backend: str | None,
                            timeout: datetime.timedelta) -> None:
     """jax.distributed.initialize, first undoing an already started XLA backend if needed."""
@@ -313,11 +337,11 @@ def _start_jax_distributed(addr: str, port: int, rank: int, world_size: int, bac
             raise RuntimeError(f"jax.distributed is already initialized as process {jax.process_index()} of "
                                f"{jax.process_count()}, not rank {rank} of {world_size}")
         return
-    # jax.distributed must start before the XLA backend; importing jaxtorch already made arrays (the
-    # default generator's key), and users may build models before init_process_group. Drop the
-    # backend; existing arrays keep working (they are moved to the new devices when used), and the
-    # generator state is re-created on the new backend below.
-    if xla_bridge.backends_are_initialized():
+    # jax.distributed must start before the XLA backend; users may build models before init_process_group.
+    # Drop the backend; existing arrays keep working (they are moved to the new devices when used), and
+    # the generator state is re-created on the new backend below.
+    backend_was_up = xla_bridge.backends_are_initialized()
+    if backend_was_up:
         from jax.extend import backend as jax_backend
 
         jax_backend.clear_backends()
@@ -326,65 +350,285 @@ def _start_jax_distributed(addr: str, port: int, rank: int, world_size: int, bac
     local_device_ids = None
     if backend is not None and "nccl" in str(backend).lower() and int(os.environ.get("LOCAL_WORLD_SIZE", "1")) > 1:
         local_device_ids = [get_node_local_rank(0)]
-    jax.distributed.initialize(f"{addr}:{port}", world_size, rank, local_device_ids=local_device_ids,
-                               initialization_timeout=max(1, int(timeout.total_seconds())))
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    sigterm = signal.getsignal(signal.SIGTERM) if on_main_thread else None
+    flags = os.environ.get("XLA_FLAGS")
+    if not backend_was_up and _COLLECTIVE_TIMEOUT_FLAG not in (flags or ""):
+        # XLA reads its flags once, when the first backend starts: torch's `timeout` for a collective that
+        # a peer never joins becomes XLA's CPU collective timeout (XLA's default is torch's: 30 minutes)
+        seconds = max(1, int(-(-timeout.total_seconds() // 1)))
+        os.environ["XLA_FLAGS"] = f"{flags or ''} {_COLLECTIVE_TIMEOUT_FLAG}={seconds}".strip()
+    elif backend_was_up and timeout != default_pg_timeout and _COLLECTIVE_TIMEOUT_FLAG not in (flags or ""):
+        warnings.warn(f"init_process_group(timeout={timeout}): the JAX backend started before init_process_group, "
+                      "so collectives keep XLA's timeout (30 minutes); call init_process_group before creating "
+                      f"tensors, or set {_COLLECTIVE_TIMEOUT_FLAG} in XLA_FLAGS", stacklevel=3)
+    try:
+        jax.distributed.initialize(f"{addr}:{port}", world_size, rank, local_device_ids=local_device_ids,
+                                   initialization_timeout=max(1, int(timeout.total_seconds())),
+                                   shutdown_timeout_seconds=_SHUTDOWN_TIMEOUT_S)
+        jax.devices()  # the backend (and its gloo collectives) starts now, reading XLA_FLAGS
+    finally:
+        if flags is None:
+            os.environ.pop("XLA_FLAGS", None)
+        else:
+            os.environ["XLA_FLAGS"] = flags
+    if sigterm is not None:
+        # jax's preemption notifier has taken SIGTERM over: it notes the signal and the process runs on.
+        # torchrun (and our launcher) stop the processes of a failed job with SIGTERM, so it must end them.
+        signal.signal(signal.SIGTERM, sigterm)
     _state.started_jax = True
+    _state.generation += 1
+    C.completed.clear()
     _rehome_after_backend_change()
-    _exit_promptly_on_uncaught_exception()
+    _handle_exits()
+    threading.Thread(target=_watch_peers, args=(_state.generation,), name="jaxtorch.distributed watchdog",
+                     daemon=True).start()
+
+
+def _exit_status(code: Any) -> int:
+    """The exit status (0-255) of a process that ends with SystemExit(code), as Python and the OS make it."""
+    if code is None:
+        return 0
+    if isinstance(code, int):  # a C long, truncated by the OS to its low byte; -1 when it does not fit
+        return code & 0xFF if -(2**63) <= code < 2**63 else 255
+    return 1  # Python prints the code (a message) and exits 1
+
+
+def _write_error_file(message: str | None, tb: str = "", caused_by_peer: bool = False) -> None:
+    """Tell the launcher (TORCHELASTIC_ERROR_FILE) when and why this process failed, and whether the failure
+    came from another process's (a closed connection: the launcher looks for the root cause elsewhere)."""
+    path = os.environ.get("TORCHELASTIC_ERROR_FILE")
+    if not path:
+        return
+    import json
+
+    record = {"timestamp": time.time(), "traceback": tb, "caused_by_peer": caused_by_peer}
+    if message:
+        record["message"] = message
+    try:
+        with open(path, "w") as f:
+            json.dump(record, f)
+    except OSError:
+        pass
 
 
 def _install_excepthook() -> None:
     """Note an uncaught exception: write it to TORCHELASTIC_ERROR_FILE (the launcher uses its time to
-    tell the rank that failed first from those that failed because of it) and mark the process crashed."""
+    tell the rank that failed first from those that failed because of it) and mark the process failed."""
     if _state.excepthook_installed:
         return
     _state.excepthook_installed = True
     previous = sys.excepthook
 
     def hook(exc_type, exc, tb):
+        if _state.aborting:  # the watchdog is ending the process with its own (more telling) error
+            return
         previous(exc_type, exc, tb)
         if issubclass(exc_type, SystemExit):
             return
-        _state.crashed = True
-        path = os.environ.get("TORCHELASTIC_ERROR_FILE")
-        if path:
-            import json
-            import traceback
-
-            text = "".join(traceback.format_exception_only(exc_type, exc)).strip()
-            try:
-                with open(path, "w") as f:
-                    json.dump({"message": text, "timestamp": time.time(),
-                               "traceback": "".join(traceback.format_exception(exc_type, exc, tb))}, f)
-            except OSError:
-                pass
+        _state.exit_code = 1
+        text = "".join(traceback.format_exception_only(exc_type, exc)).strip()
+        _write_error_file(text, "".join(traceback.format_exception(exc_type, exc, tb)),
+                          bool(getattr(exc, "_jaxtorch_caused_by_peer", False)))
 
     sys.excepthook = hook
 
 
-def _exit_promptly_on_uncaught_exception() -> None:
-    """A rank that dies of an exception must not wait in jax.distributed's exit barrier.
+def _note_system_exit(code: Any) -> None:
+    """The script is ending with SystemExit(code). jaxtorch.distributed.run's workers call this (Python
+    gives an atexit handler no way to learn a SystemExit's status): a non-zero status is a failure, and
+    the process then leaves at once instead of waiting at exit for the other ranks."""
+    status = _exit_status(code)
+    _state.exit_code = status
+    if status:
+        _write_error_file(None if isinstance(code, int) else str(code))
 
-    At exit jax.distributed waits (up to 5 minutes) for every process to reach shutdown; the healthy
-    ranks are blocked in a collective waiting for the dead one, so nobody would exit and the launcher
-    would never see the failure. After the traceback is printed, such a process exits at once.
+
+def _jax_client():
+    from jax._src import distributed as jd
+
+    return jd.global_state.client
+
+
+def _publish_exit(how: str, code: int | None = None) -> None:
+    """Record in jax.distributed's key-value store how this rank leaves ("exiting", "destroyed" or "failed")
+    and how many operations of each sequence it completed (bounded in time: the service may be gone)."""
+    client = _jax_client()
+    if client is None:
+        return
+    import json
+
+    record = json.dumps({"how": how, "code": code, "completed": dict(C.completed)})
+
+    def put() -> None:
+        try:
+            client.key_value_set(f"{_EXIT_KEY}{_state.rank}", record, allow_overwrite=True)
+        except Exception:  # the service is gone: nobody is left to tell
+            pass
+
+    t = threading.Thread(target=put, daemon=True)
+    t.start()
+    t.join(2.0)
+
+
+def _exits(client) -> dict[int, dict]:
+    """{rank: what it published (_publish_exit)} for the ranks that have left."""
+    import json
+
+    return {int(key.rsplit("/", 1)[-1]): json.loads(value) for key, value in client.key_value_dir_get(_EXIT_KEY)}
+
+
+def _describe_exit(info: dict) -> str:
+    if info["how"] == "failed":
+        return f"failed (exit code {info['code']})"
+    if info["how"] == "destroyed":
+        return "left the process group (destroy_process_group)"
+    return "has ended and waits at exit for the other ranks"
+
+
+def _exit_now(code: int) -> None:
+    """Leave at once with status `code`: tell the other ranks, flush what was printed, and skip
+    jax.distributed's exit barrier (the other ranks may be waiting for this one in a collective)."""
+    _state.generation += 1  # the watchdog stops
+    _publish_exit("failed", code)
+    _let_waiting_ranks_go()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # a closed stream must not hide the exit
+            pass
+    os._exit(code)
+
+
+def _let_waiting_ranks_go(limit: float = 3.0) -> None:
+    """In the process that hosts the coordination service (rank 0): before it goes, let the ranks that wait
+    at exit see this failure and leave with their own status (up to `limit` s); without the service jax
+    would abort them."""
+    from jax._src import distributed as jd
+
+    client = jd.global_state.client
+    if jd.global_state.service is None or client is None:
+        return
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            if "exiting" not in [info["how"] for r, info in _exits(client).items() if r != _state.rank]:
+                return
+        except Exception:
+            return
+        time.sleep(0.05)
+
+
+def _leave(at_exit: bool) -> None:
+    """jax.distributed.shutdown(), a barrier with every other process, that gives up when one of them fails.
+
+    At exit a rank that gives up exits (with its known status, else 1); destroy_process_group raises.
+    """
+    _state.generation += 1
+    client = _jax_client()
+    _publish_exit("exiting" if at_exit else "destroyed")
+    done = threading.Event()
+    errors: list[Exception] = []
+
+    def shutdown() -> None:
+        try:
+            jax.distributed.shutdown()
+        except Exception as e:
+            errors.append(e)
+        finally:
+            done.set()
+
+    threading.Thread(target=shutdown, name="jaxtorch.distributed shutdown", daemon=True).start()
+    unreachable_since = None
+    while not done.wait(0.25):
+        reason = None
+        try:
+            failed = {r: info for r, info in _exits(client).items() if info["how"] == "failed"}
+            unreachable_since = None
+            if failed:
+                reason = "; ".join(f"rank {r} {_describe_exit(info)}" for r, info in sorted(failed.items()))
+        except Exception:  # the service (in rank 0) is gone, unless the barrier has just completed
+            unreachable_since = unreachable_since or time.monotonic()
+            if time.monotonic() - unreachable_since > 2.0 and not done.is_set():
+                reason = "the coordination service (rank 0) is gone"
+        if reason:
+            where = "at exit" if at_exit else "in destroy_process_group"
+            message = f"jaxtorch.distributed: rank {_state.rank} stopped waiting for the other ranks {where}: {reason}"
+            if at_exit:
+                print(message, file=sys.stderr)
+                _exit_now(1 if _state.exit_code is None else _state.exit_code)
+            _state.started_jax = False
+            raise RuntimeError(message)
+    _state.started_jax = False
+    if errors and not at_exit:
+        raise errors[0]
+
+
+def _handle_exits() -> None:
+    """How this process leaves jax.distributed at exit (registered after jax's own handler, so it runs first).
+
+    jax's handler is an exit barrier: it waits (here: without limit) for every process to reach it. A
+    rank that failed must not wait there: the healthy ranks may be blocked in a collective waiting for it,
+    nobody would exit, and the launcher would never see the failure. A rank that failed leaves at once
+    (after its traceback or message was printed); the others meet at the barrier.
     """
     _install_excepthook()
     if _state.exit_handler_installed:
         return
     _state.exit_handler_installed = True
 
-    def exit_now() -> None:  # registered after jax's shutdown handler, so it runs first
-        if _state.crashed:
-            logging.shutdown()
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except Exception:  # a closed stream must not hide the exit
-                    pass
-            os._exit(1)
+    def at_exit() -> None:
+        if not _state.started_jax:  # never started, or destroy_process_group shut it down
+            return
+        if _state.exit_code:
+            _exit_now(_state.exit_code)
+        _leave(at_exit=True)
 
-    atexit.register(exit_now)
+    atexit.register(at_exit)
+
+
+def _gone_for_good(entry: tuple, exits: dict[int, dict], me: int) -> list[int]:
+    """The members of the operation `entry` (a _collectives.pending) that have left without taking part in
+    it; one that left after completing it (its data is on the way) is no reason to stop waiting."""
+    _, ranks, sequence, index, _ = entry
+    return sorted(r for r in ranks if r != me and r in exits and exits[r]["completed"].get(sequence, 0) < index)
+
+
+def _watch_peers(generation: int) -> None:
+    """End a wait that can never complete: a collective (or recv) with a rank that has left.
+
+    A rank that died closes its sockets and gloo fails the collective by itself; but a rank that left
+    normally (it waits at exit for the others) or destroyed its group keeps them open, and the wait would
+    last until the group's timeout. torch reports such a peer at once ("Connection closed by peer").
+    Every rank counts the operations it completed (_collectives.completed) and publishes the counts when
+    it leaves, so a wait is ended only when the peer left before taking part in it. The main thread is
+    blocked inside XLA, so this thread reports the error and ends the process.
+    """
+    while _state.generation == generation:
+        time.sleep(0.25)
+        entry = C.pending
+        client = _jax_client()
+        if entry is None or client is None or time.monotonic() - entry[4] < 1.0:
+            continue
+        try:
+            exits = _exits(client)
+        except Exception:
+            continue
+        gone = _gone_for_good(entry, exits, _state.rank)
+        if not gone or C.pending is not entry or _state.generation != generation:
+            continue
+        _state.aborting = True
+        name = entry[0]
+        who = "; ".join(f"rank {r} {_describe_exit(exits[r])}" for r in gone)
+        message = (f"jaxtorch.distributed.{name}: {who}, while this process (rank {_state.rank}) waited for it in "
+                   f"{name}, which can never complete. This is typically caused by a remote worker exiting early "
+                   "or crashing. Check the logs of the remote worker.")
+        frame = sys._current_frames().get(threading.main_thread().ident)
+        stack = "".join(traceback.format_stack(frame)) if frame is not None else ""
+        sys.stderr.write(f"Traceback (most recent call last):\n{stack}RuntimeError: {message}\n")
+        _write_error_file(f"RuntimeError: {message}", stack, caused_by_peer=True)
+        _exit_now(1)
 
 
 def _rehome_after_backend_change() -> None:
@@ -415,11 +659,15 @@ def init_process_group(backend: str | None = None, init_method: str | None = Non
     addr, port, rank, world_size = _rendezvous(init_method, rank, world_size)
     if not 0 <= rank < world_size:
         raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {world_size - 1}]")
-    if world_size > 1:
-        _start_jax_distributed(addr, port, rank, world_size, backend, timeout)
+    _state.rank, _state.world_size = rank, world_size  # the exit handling and the watchdog use them
+    try:
+        if world_size > 1:
+            _start_jax_distributed(addr, port, rank, world_size, backend, timeout)
+    except BaseException:
+        _state.rank, _state.world_size = 0, 1
+        raise
     if backend is None:
         backend = "nccl" if jax.default_backend() == "gpu" else "gloo"
-    _state.rank, _state.world_size = rank, world_size
     GroupMember.WORLD = ProcessGroup(range(world_size), Backend(backend), timeout, group_name or "0")
 
 
@@ -429,12 +677,13 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:
         if GroupMember.WORLD is None:
             raise AssertionError("Process group cannot be None")
         GroupMember.WORLD = None
-        _state.rank, _state.world_size, _state.group_count = 0, 1, 0
-        _state.p2p_seq.clear()
-        if _state.started_jax:
-            # a barrier with the other processes; the XLA backend stays (it cannot be restarted safely)
-            jax.distributed.shutdown()
-            _state.started_jax = False
+        try:
+            if _state.started_jax:
+                # a barrier with the other processes; the XLA backend stays (it cannot be restarted safely)
+                _leave(at_exit=False)
+        finally:
+            _state.rank, _state.world_size, _state.group_count = 0, 1, 0
+            _state.p2p_seq.clear()
 
 
 def new_group(ranks: Sequence[int] | None = None, timeout: datetime.timedelta | None = None,
@@ -771,23 +1020,31 @@ def all_to_all_single(output: Tensor, input: Tensor, output_split_sizes: list[in
 
 def barrier(group: ProcessGroup | None = None, async_op: bool = False, device_ids: Any = None,
             timeout: datetime.timedelta | None = None) -> Work | None:
-    """Block until every process of the group reaches this barrier."""
+    """Block until every process of the group reaches this barrier.
+
+    As torch's gloo barrier, it is a collective: a member that dies ends it with a RuntimeError at once, and
+    one that never comes makes it fail after the process group's timeout. With an explicit `timeout` it
+    is jax.distributed's barrier instead, which fails after `timeout`.
+    """
     g = _member(group)
     if g is None or g.size() == 1:
+        return _done(async_op)
+    if timeout is None:
+        C.barrier(g.ranks, g.rank())
         return _done(async_op)
     from jax._src import distributed as jd
 
     g._barrier_count += 1
-    timeout = timeout or g.timeout
     ids = None if g.size() == _state.world_size else list(g.ranks)
-    jd.global_state.client.wait_at_barrier(f"jaxtorch_barrier/{g.group_name}/{g._barrier_count}",
-                                           int(timeout.total_seconds() * 1000), ids)
+    with C.waiting("barrier", g.ranks, "b/" + ",".join(str(r) for r in g.ranks)):
+        jd.global_state.client.wait_at_barrier(f"jaxtorch_barrier/{g.group_name}/{g._barrier_count}",
+                                               int(timeout.total_seconds() * 1000), ids)
     return _done(async_op)
 
 
 def monitored_barrier(group: ProcessGroup | None = None, timeout: datetime.timedelta | None = None,
                       wait_all_ranks: bool = False) -> None:
-    barrier(group, timeout=timeout)
+    barrier(group, timeout=timeout or _group(group).timeout)
 
 
 # --------------------------------------------------------------------------------------- objects
@@ -876,6 +1133,8 @@ def send(tensor: Tensor, dst: int | None = None, group: ProcessGroup | None = No
         raise ValueError("Invalid destination rank: should not be the same as the rank of the current process.")
     data = np.ascontiguousarray(np.asarray(tensor._value())).tobytes()
     _client().key_value_set_bytes(_p2p_key(_state.rank, dst_rank, tag, True), data)
+    sent = f"p/{_state.rank},{dst_rank},{tag}"
+    C.completed[sent] = C.completed.get(sent, 0) + 1  # a receiver waits for this many only after we left
 
 
 def recv(tensor: Tensor, src: int | None = None, group: ProcessGroup | None = None, tag: int = 0,
@@ -908,7 +1167,9 @@ def recv(tensor: Tensor, src: int | None = None, group: ProcessGroup | None = No
     else:
         src_rank = g.ranks[_src_index(g, src, group_src, "src", "recv")]
         key = _p2p_key(src_rank, _state.rank, tag, False)
-        data = client.blocking_key_value_get_bytes(key, timeout_ms)
+        with C.waiting("recv", (src_rank,), f"p/{src_rank},{_state.rank},{tag}",
+                       _state.p2p_seq.get((src_rank, _state.rank, tag), 0) + 1):
+            data = client.blocking_key_value_get_bytes(key, timeout_ms)
     _p2p_key(src_rank, _state.rank, tag, True)
     client.key_value_delete(key)
     value = np.frombuffer(data, dtype=np.asarray(tensor._value()).dtype).reshape(tuple(tensor.shape))

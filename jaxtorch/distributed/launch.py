@@ -18,13 +18,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="do not pass --local-rank; the script reads LOCAL_RANK")
     args = parser.parse_args(argv)
     if not args.use_env:
-        # the local rank differs per process, so a tiny shim adds it from the environment
-        shim = ("import os, runpy, sys; sys.argv = sys.argv[1:] + ['--local-rank=' + os.environ['LOCAL_RANK']]; "
-                "runpy.run_path(sys.argv[0], run_name='__main__')")
-        if args.module or args.no_python:
-            raise ValueError("jaxtorch.distributed.launch: -m / --no_python need --use-env")
-        args.training_script_args = ["-u", "-c", shim, args.training_script] + list(args.training_script_args)
-        args.training_script, args.no_python = sys.executable, True
+        # the local rank differs per process: the workers' bootstrap adds it from the environment
+        if args.no_python:
+            raise ValueError("jaxtorch.distributed.launch: --no_python needs --use-env")
+        args.append_local_rank = True
     sys.exit(_run.run(args))
 
 

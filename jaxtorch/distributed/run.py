@@ -7,9 +7,17 @@ LOCAL_RANK, WORLD_SIZE, LOCAL_WORLD_SIZE, GROUP_RANK, MASTER_ADDR, MASTER_PORT, 
 `jaxtorch.distributed.init_process_group()` in each finds its peers. For several nodes, run it on
 each node with the same --nnodes/--master_addr/--master_port and its own --node_rank.
 
-If any process fails, the launcher stops the others at once (SIGTERM, then SIGKILL) and exits with
-status 1; the failing process's own stderr (its traceback) passes through unchanged. There is no
-elastic restart: --max_restarts must be 0 and --nnodes a fixed number (or "N:N").
+If any process fails (a non-zero exit status, or a signal), the launcher stops the others at once
+(SIGTERM, then SIGKILL) and exits with status 1, as torchrun does; the failing process's own stderr
+(its traceback or sys.exit message) passes through unchanged, and a last line names the rank that
+failed first, its exit code (for a signal, torchrun's "Signal 9 (SIGKILL) received by PID ...") and
+its error. A process that exits 0 early does not stop the others. There is no elastic restart:
+--max_restarts must be 0 and --nnodes a fixed number (or "N:N").
+
+Python workers run their script through a small bootstrap (runpy, as `python script.py` would): it
+tells jaxtorch.distributed the status of a SystemExit that ends the script, so that a rank ending
+with sys.exit("message") or SystemExit(3) leaves at once, as a crashed one does, instead of waiting
+at exit for ranks that wait for it (see distributed_c10d._note_system_exit).
 """
 
 from __future__ import annotations
@@ -118,13 +126,54 @@ def _stop(procs: list[subprocess.Popen], grace: float = 5.0) -> None:
             time.sleep(0.05)
 
 
-def _describe(rc: int) -> str:
+def _describe(rc: int, pid: int) -> str:
+    """The exit code and, for a signal, torchrun's words for it."""
     if rc < 0:
         try:
-            return f"killed by signal {signal.Signals(-rc).name}"
+            name = signal.Signals(-rc).name
         except ValueError:
-            return f"killed by signal {-rc}"
+            name = "unknown signal"
+        return f"exit code {rc}: Signal {-rc} ({name}) received by PID {pid}"
     return f"exit code {rc}"
+
+
+# How a Python worker runs its script: `python -u -c _BOOTSTRAP MODE TARGET ARGS...`. MODE is "path" or
+# "module", with "+local-rank" to append --local-rank=N (the old launcher). It runs TARGET as
+# `python TARGET ARGS` / `python -m TARGET ARGS` would (sys.argv, sys.path[0], a script's absolute
+# __file__ in the real __main__ module), and reports the code of a SystemExit that ends it to
+# jaxtorch.distributed when the script has loaded it. It imports nothing of jaxtorch itself.
+_BOOTSTRAP = """\
+def _jaxtorch_bootstrap():
+    import os, sys
+    del globals()["_jaxtorch_bootstrap"]
+    mode, target = sys.argv[1], sys.argv[2]
+    sys.argv = sys.argv[2:] + (["--local-rank=" + os.environ["LOCAL_RANK"]] if mode.endswith("+local-rank") else [])
+    try:
+        if mode.startswith("module"):
+            import runpy
+            sys.path[0] = os.getcwd()
+            runpy.run_module(target, run_name="__main__", alter_sys=True)
+        elif os.path.isfile(target) and not target.endswith((".pyc", ".pyz", ".zip")):
+            import importlib.machinery
+            sys.path[0] = os.path.dirname(os.path.realpath(target))
+            path = os.path.abspath(target)
+            with open(path, "rb") as f:
+                code = compile(f.read(), path, "exec")
+            main = globals()
+            main.update(__file__=path, __cached__=None,
+                        __loader__=importlib.machinery.SourceFileLoader("__main__", path))
+            exec(code, main)
+        else:  # a directory or zip file with a __main__.py
+            import runpy
+            sys.path[0] = ""
+            runpy.run_path(target, run_name="__main__")
+    except SystemExit as e:
+        c10d = sys.modules.get("jaxtorch.distributed.distributed_c10d")
+        if c10d is not None:
+            c10d._note_system_exit(e.code)
+        raise
+_jaxtorch_bootstrap()
+"""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -144,13 +193,14 @@ def run(args: argparse.Namespace) -> int:
     world_size = nnodes * nproc
     run_id = args.rdzv_id if args.rdzv_id != "none" else uuid.uuid4().hex[:12]
 
+    script_args = list(args.training_script_args)
     if args.no_python:
-        cmd = [args.training_script]
-    elif args.module:
-        cmd = [sys.executable, "-u", "-m", args.training_script]
+        cmd = shown = [args.training_script] + script_args
     else:
-        cmd = [sys.executable, "-u", args.training_script]
-    cmd += list(args.training_script_args)
+        mode = ("module" if args.module else "path") + ("+local-rank" if getattr(args, "append_local_rank", False)
+                                                        else "")
+        cmd = [sys.executable, "-u", "-c", _BOOTSTRAP, mode, args.training_script] + script_args
+        shown = [sys.executable, "-u"] + (["-m"] if args.module else []) + [args.training_script] + script_args
 
     base_env = dict(os.environ)
     if nproc > 1 and "OMP_NUM_THREADS" not in base_env:
@@ -183,39 +233,60 @@ def run(args: argparse.Namespace) -> int:
         ended[i] = time.time()
         changed.set()
 
-    for i, p in enumerate(procs):
-        threading.Thread(target=watch, args=(i, p), daemon=True).start()
+    watchers = [threading.Thread(target=watch, args=(i, p), daemon=True) for i, p in enumerate(procs)]
+    for w in watchers:
+        w.start()
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         while True:
             changed.wait(args.monitor_interval)
             changed.clear()
-            failed = [i for i in list(ended) if procs[i].returncode != 0]
-            if failed:
-                _stop(procs)
-                # the root cause: the earliest error a rank reported (its error file is written before it
-                # exits, so this holds even when a peer's exit was noticed first), else the earliest exit
-                errors = [_read_error(f) for f in error_files]
-                causes = [(e["timestamp"], i) for i, e in enumerate(errors) if "timestamp" in e]
-                causes += [(ended.get(i, float("inf")), i) for i in failed if "timestamp" not in errors[i]]
-                causes.sort()
-                first = causes[0][1]
-                rank = args.node_rank * nproc + first
-                others = [args.node_rank * nproc + i for _, i in causes[1:]]
-                also = f" (then also rank(s) {others})" if others else ""
-                message = errors[first].get("message")
-                print(f"jaxtorch.distributed.run: rank {rank} (local_rank {first}) of {world_size} failed first "
-                      f"({_describe(procs[first].returncode)}){also} running {' '.join(cmd)}; the other processes "
-                      f"were stopped. Its error is above" + (f": {message}" if message else "."),
-                      file=sys.stderr, flush=True)
-                return 1
-            if len(ended) == len(procs):
-                return 0
+            if not any(procs[i].returncode != 0 for i in list(ended)):
+                if len(ended) == len(procs):
+                    return 0
+                continue
+            # the processes that had ended by now (a watcher may not have noted one yet) failed on their own;
+            # the others are stopped now
+            ended_before = [i for i, p in enumerate(procs) if _has_exited(p) or i in ended]
+            _stop(procs)
+            for w in watchers:
+                w.join(5.0)
+            failed = [i for i in ended_before if procs[i].returncode != 0]
+            # the root cause: the earliest error a rank reported (its error file is written before it exits,
+            # so this holds even when a peer's exit was noticed first), else the earliest exit; an error that
+            # says a peer's connection closed is a consequence, and comes after the others
+            errors = [_read_error(f) for f in error_files]
+            causes = [((bool(e.get("caused_by_peer")), e["timestamp"]), i) for i, e in enumerate(errors)
+                      if "timestamp" in e]
+            causes += [((False, ended.get(i, float("inf"))), i) for i in failed if "timestamp" not in errors[i]]
+            causes.sort()
+            first = causes[0][1]
+            rank = args.node_rank * nproc + first
+            others = [args.node_rank * nproc + i for _, i in causes[1:]]
+            also = f" (then also rank(s) {others})" if others else ""
+            message = errors[first].get("message")
+            print(f"jaxtorch.distributed.run: rank {rank} (local_rank {first}) of {world_size} failed first "
+                  f"({_describe(procs[first].returncode, procs[first].pid)}){also} running {' '.join(shown)}; "
+                  "the other processes were stopped." + (f" Its error is above: {message}" if message else ""),
+                  file=sys.stderr, flush=True)
+            return 1
     finally:
         for s, h in old.items():
             signal.signal(s, h)
         _stop(procs)
         shutil.rmtree(error_dir, ignore_errors=True)
+
+
+def _has_exited(p: subprocess.Popen) -> bool:
+    """Whether `p` has ended, without reaping it (its watcher thread does; Popen.poll cannot while it waits)."""
+    if p.returncode is not None:
+        return True
+    if not hasattr(os, "waitid"):
+        return False
+    try:
+        return os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:  # reaped meanwhile
+        return True
 
 
 def _read_error(path: str) -> dict:
