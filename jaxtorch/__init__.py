@@ -103,24 +103,6 @@ from . import version, torch_version  # noqa: E402,F401
 from .version import jaxtorch_version as __version__  # noqa: E402  (the shim swaps in the torch-level one)
 
 
-def result_type(tensor1, tensor2):
-    from ._ops._promote import result_np
-
-    return _dtype.from_np(result_np(tensor1, tensor2))
-
-
-def is_floating_point(input):
-    return input.is_floating_point()
-
-
-def is_complex(input):
-    return input.is_complex()
-
-
-def numel(input):
-    return input.numel()
-
-
 import builtins as _builtins  # noqa: E402
 
 builtins_bool = _builtins.bool

@@ -1029,8 +1029,10 @@ class Tensor:
             t._grad = self._grad.__deepcopy__(memo)
         return t
 
-    def __dlpack__(self, *args, **kwargs):
-        return self._value().__dlpack__(*args, **kwargs)
+    def __dlpack__(self, **kwargs):
+        """A DLPack capsule of the payload; keyword-only arguments (stream, max_version, dl_device, copy), as
+        torch's."""
+        return self._value().__dlpack__(**kwargs)
 
     def __dlpack_device__(self):
         return self._value().__dlpack_device__()

@@ -1,6 +1,6 @@
 """Small top-level torch names: constants, symbolic-shape helpers on concrete values, device-module lookup, the
-generic Stream/Event, exceptions, deterministic-mode switches, and the removed functions that still exist in torch
-only to raise a message saying what replaced them."""
+generic Stream/Event, exceptions, global switches (deterministic mode, warn-always, denormals, anomaly mode), and
+the removed functions that still exist in torch only to raise a message saying what replaced them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import math
 import operator
 from typing import Any
 
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
+
 __all__ = ["inf", "nan", "pi", "e", "newaxis", "TYPE_CHECKING", "USE_GLOBAL_DEPS", "USE_RTLD_GLOBAL_WITH_LIBTORCH",
            "has_lapack", "has_mkl", "has_openmp", "has_spectral", "SymInt", "SymFloat", "SymBool", "sym_int",
            "sym_float", "sym_max", "sym_min", "sym_not", "sym_ite", "sym_sqrt", "sym_sum", "sym_fresh_size",
@@ -16,7 +18,9 @@ __all__ = ["inf", "nan", "pi", "e", "newaxis", "TYPE_CHECKING", "USE_GLOBAL_DEPS
            "OutOfMemoryError", "AcceleratorError", "is_vulkan_available", "get_deterministic_debug_mode",
            "set_deterministic_debug_mode", "is_deterministic_algorithms_warn_only_enabled", "set_default_tensor_type",
            "is_distributed", "use_deterministic_algorithms", "are_deterministic_algorithms_enabled", "solve",
-           "lstsq", "eig", "symeig", "init_num_threads", "classproperty", "prepare_multiprocessing_environment"]
+           "lstsq", "eig", "symeig", "init_num_threads", "classproperty", "prepare_multiprocessing_environment",
+           "set_warn_always", "is_warn_always_enabled", "set_flush_denormal", "is_anomaly_enabled",
+           "is_anomaly_check_nan_enabled", "set_anomaly_enabled"]
 # also here, resolved on first use (their modules import jaxtorch): legacy_contiguous_format, fork, wait, Future
 
 inf = math.inf
@@ -266,6 +270,22 @@ def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None
 
 def are_deterministic_algorithms_enabled() -> bool:
     return _deterministic["enabled"]
+
+
+_warn_always = [False]
+
+
+def set_warn_always(b: bool) -> None:
+    _warn_always[0] = bool(b)
+
+
+def is_warn_always_enabled() -> bool:
+    return _warn_always[0]
+
+
+def set_flush_denormal(mode: bool) -> bool:
+    """Returns False: XLA owns the floating-point mode of its kernels, so jaxtorch cannot switch it."""
+    return False
 
 
 def set_default_tensor_type(t) -> None:

@@ -2,9 +2,9 @@
 
 from . import _dispatch, _registry  # noqa: F401
 from . import creation, pointwise, shape, reductions, indexing, linalg, random_ops  # noqa: F401
-from . import spectral, special_fns, misc  # noqa: F401
+from . import spectral, special_fns, view_variants, misc, control_flow, tensor_info, autograd_surface  # noqa: F401
 from . import aliases  # noqa: F401
-from ._registry import FUNCTIONS, NAMESPACES  # noqa: F401
+from ._registry import FUNCTIONS, NAMESPACES, RECORDS  # noqa: F401
 
 
 def __getattr__(name: str):

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtype as _dt
 from .._tensor import Tensor
+from ._registry import register
 
 _cache: dict = {}
 
@@ -75,3 +76,9 @@ def dtype_np(d) -> np.dtype | None:
     if d is None:
         return None
     return _dt.to_dtype(d).np
+
+
+@register(method=False, out=False)
+def result_type(tensor1, tensor2) -> _dt.dtype:
+    """torch.result_type: the dtype an op of these two operands (tensors or Python scalars) gives."""
+    return _dt.from_np(result_np(tensor1, tensor2))

@@ -1,4 +1,5 @@
-"""Tensor creation, dtype/device conversion, clone and copy_."""
+"""Tensor creation (from data, sizes, buffers and DLPack), dtype/device conversion, clone, copy_, fill_ and
+resize_."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import array
 import builtins
 import math
 import numbers
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -16,7 +18,7 @@ from .._device import current_default, default_device, jax_device, to_device
 from .._tensortype import check_layout as _check_layout
 from .._tensor import Size, Tensor
 from ._dispatch import apply, host_impl, jitted
-from ._registry import FUNCTIONS, register
+from ._registry import register
 
 
 def meta_tensor(shape, dtype, requires_grad: bool = False) -> Tensor:
@@ -192,8 +194,6 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> 
             if copy is False:
                 raise ValueError("jaxtorch: asarray(copy=False) cannot alias a Python buffer's memory (JAX arrays "
                                  "are immutable); jaxtorch reads buffers into a copy")
-            from .aliases import frombuffer
-
             t = frombuffer(obj, dtype=_dt.get_default_dtype() if dtype is None else dtype)
             t = _finish(t, device)
             return t.requires_grad_(requires_grad) if requires_grad else t
@@ -453,9 +453,84 @@ def polar(abs, angle, *, out=None):
 
 
 # ---------------------------------------------------------------------------------------------
+# from other libraries' memory: the buffer protocol and DLPack
+
+
+@register(method=False, out=False)
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False) -> Tensor:
+    """A 1-D tensor of `count` elements of `dtype` (all that fit when count < 0) read from an object with the
+    Python buffer protocol, skipping `offset` bytes. Unlike torch's, the tensor holds a copy: JAX arrays are
+    immutable and cannot share a Python buffer's memory, so later writes to the buffer are not seen by the
+    tensor, and writes to the tensor do not reach the buffer. (For the same reason torch's warning about
+    non-writable buffers does not apply and is not given.)"""
+    for name, value in (("count", count), ("offset", offset)):
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+            raise TypeError(f"frombuffer(): argument '{name}' must be int, not {type(value).__name__}")
+    d = _dt.to_dtype(dtype)
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise ValueError("object does not implement Python buffer protocol.") from None
+    if not view.c_contiguous:
+        raise RuntimeError("could not retrieve buffer from object")
+    raw = view.cast("B") if view.format != "B" or view.ndim != 1 else view
+    nbytes, size = len(raw), d.itemsize
+    if nbytes == 0 or count == 0:
+        raise ValueError(f"both buffer length ({nbytes}) and count ({count}) must not be 0")
+    if offset < 0 or offset >= nbytes:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than buffer length "
+                         f"({nbytes} bytes) minus 1")
+    if count < 0:
+        if (nbytes - offset) % size:
+            raise ValueError(f"buffer length ({nbytes - offset} bytes) after offset ({offset} bytes) must be a "
+                             f"multiple of element size ({size})")
+        count = (nbytes - offset) // size
+    elif offset + count * size > nbytes:
+        raise ValueError(f"requested buffer length ({count} * {size} bytes) after offset ({offset} bytes) must not "
+                         f"be greater than actual buffer length ({nbytes} bytes)")
+    if requires_grad and not d.is_inexact:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+    a = np.frombuffer(raw, dtype=np.uint8, count=count * size, offset=offset).copy()
+    a = (a != 0) if d == _dt.bool_ else a.view(d.np)  # a bool tensor holds only 0 and 1
+    t = Tensor._make(jnp.asarray(a))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+class _Capsule:
+    """Lets a bare DLPack capsule (from a legacy to_dlpack) be read by jax.dlpack.from_dlpack."""
+
+    def __init__(self, capsule):
+        self._capsule = capsule
+
+    def __dlpack__(self, **kwargs):
+        return self._capsule
+
+    def __dlpack_device__(self):
+        return (1, 0)  # kDLCPU
+
+
+@register(method=False, out=False)
+def from_dlpack(ext_tensor) -> Tensor:
+    """A tensor from any object with __dlpack__ (numpy, JAX, torch arrays) or a DLPack capsule."""
+    if isinstance(ext_tensor, Tensor):
+        return ext_tensor
+    src = ext_tensor if hasattr(ext_tensor, "__dlpack__") else _Capsule(ext_tensor)
+    return Tensor._make(jax.dlpack.from_dlpack(src))
+
+
+@register(method=False, out=False)
+def to_dlpack(tensor):
+    """A DLPack capsule of the tensor's payload."""
+    return tensor._value().__dlpack__()
+
+
+# ---------------------------------------------------------------------------------------------
 # Tensor.new_*
 
 
+@register("new_tensor", function=False)
 def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, **kw):
     return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
@@ -467,15 +542,33 @@ def _new_fill(value):
     return fn
 
 
+register("new_zeros", function=False)(_new_fill(0))
+register("new_ones", function=False)(_new_fill(1))
+register("new_empty", function=False)(_new_fill(0))
+
+
+@register("new_full", function=False)
 def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, **kw):
     return _fill(_size_args((size,)), dtype or self.dtype, fill_value, device, requires_grad)
 
 
-Tensor.new_tensor = _new_tensor
-Tensor.new_zeros = _new_fill(0)
-Tensor.new_ones = _new_fill(1)
-Tensor.new_empty = _new_fill(0)
-Tensor.new_full = _new_full
+@register("new", function=False)
+def new(self, *args, **kwargs) -> Tensor:
+    """The legacy constructor: sizes give an uninitialized tensor, data a tensor, both of self's dtype."""
+    dtype = kwargs.pop("dtype", None)
+    kwargs.pop("device", None)  # one device per process here
+    dtype = self.dtype if dtype is None else dtype
+    if not args:
+        return empty(0, dtype=dtype)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        src = args[0]
+        if src.dtype != dtype:
+            raise TypeError(f"expected {dtype} (got {src.dtype})")
+        return src
+    if len(args) == 1 and not isinstance(args[0], int) and not type(args[0]).__name__ == "Size":
+        return tensor(args[0], dtype=dtype)
+    sizes = tuple(args[0]) if len(args) == 1 and not isinstance(args[0], int) else args
+    return empty(*sizes, dtype=dtype)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -514,6 +607,7 @@ def _parse_to(args, kwargs):
     return dtype, device, copy
 
 
+@register("to", function=False)
 def _to(self, *args, **kwargs):
     dtype, device, copy = _parse_to(args, dict(kwargs))
     t = self
@@ -545,8 +639,6 @@ def _device_put_impl(x, *, device):
     return jax.device_put(x, device)
 
 
-Tensor.to = _to
-
 
 def _dtype_method(d):
     def fn(self, memory_format=None):
@@ -558,7 +650,7 @@ def _dtype_method(d):
 for _name, _d in (("float", _dt.float32), ("double", _dt.float64), ("half", _dt.float16), ("bfloat16", _dt.bfloat16),
                   ("long", _dt.int64), ("int", _dt.int32), ("short", _dt.int16), ("char", _dt.int8),
                   ("byte", _dt.uint8), ("bool", _dt.bool_), ("cfloat", _dt.complex64), ("cdouble", _dt.complex128)):
-    setattr(Tensor, _name, _dtype_method(_d))
+    register(_name, function=False)(_dtype_method(_d))
 
 
 _TYPE_PREFIX = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16", "int64": "Long",
@@ -568,6 +660,7 @@ _TYPE_PREFIX = {"float32": "Float", "float64": "Double", "float16": "Half", "bfl
 _PREFIX_TYPE = {v: k for k, v in _TYPE_PREFIX.items()}
 
 
+@register("type", function=False)
 def _type(self, dtype=None, non_blocking=False, **kwargs):
     """Tensor.type(): the legacy type name ('torch.FloatTensor', 'torch.cuda.LongTensor'), or a conversion to the
     type named by a string or a typed-tensor class."""
@@ -594,20 +687,19 @@ def _type(self, dtype=None, non_blocking=False, **kwargs):
     return out
 
 
-Tensor.type = _type
-Tensor.type_as = lambda self, other: convert(self, other.dtype)
+@register("type_as", function=False)
+def _type_as(self, other):
+    return convert(self, other.dtype)
 
 
+@register("cpu", function=False)
 def _cpu(self, memory_format=None):
     return _to(self, "cpu")
 
 
+@register("cuda", function=False)
 def _cuda(self, device=None, non_blocking=False, memory_format=None):
     return _to(self, "cuda" if device is None else (f"cuda:{device}" if isinstance(device, int) else device))
-
-
-Tensor.cpu = _cpu
-Tensor.cuda = _cuda
 
 
 def _identity_impl(x):
@@ -630,6 +722,7 @@ def _copy_impl(dst, src, *, dtype):
                             dst.shape)
 
 
+@register("copy_", function=False)
 def _copy_(self, src, non_blocking=False):
     if not isinstance(src, Tensor):
         src = tensor(src, dtype=self.dtype)
@@ -657,13 +750,12 @@ def _broadcastable(a, b):
         return False
 
 
-Tensor.copy_ = _copy_
-
 
 def _fill_impl(x, v, *, dtype):
     return jnp.full(x.shape, v, dtype)
 
 
+@register("fill_", out=False)
 def _fill_(self, value):
     if isinstance(value, Tensor) and value.ndim != 0:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions.")
@@ -671,15 +763,14 @@ def _fill_(self, value):
     return self._inplace_assign(new, "fill")
 
 
+@register("zero_", out=False)
 def _zero_(self):
     return _fill_(self, 0)
 
 
-Tensor.fill_ = _fill_
-Tensor.zero_ = _zero_
-FUNCTIONS["fill"] = lambda input, value: _fill_(input.clone(), value)
-FUNCTIONS["fill_"] = _fill_
-FUNCTIONS["zero_"] = _zero_
+@register(method=False, out=False)
+def fill(input, value):
+    return _fill_(input.clone(), value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -721,6 +812,7 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
     return storage.permute(*np.argsort(perm).tolist())
 
 
+@register("new_empty_strided", function=False)
 def _new_empty_strided(self, size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
                        pin_memory=False) -> Tensor:
     _check_layout(layout, "_new_empty_strided")
@@ -745,8 +837,6 @@ def _contiguous_strides(shape) -> tuple:
         acc *= max(n, 1)
     return tuple(reversed(out))
 
-
-Tensor.new_empty_strided = _new_empty_strided
 
 
 def _resize_impl(x, *, shape):
@@ -773,6 +863,7 @@ def _resize_sizes(sizes) -> tuple:
     return shape
 
 
+@register("resize_", function=False)
 def _resize_(self, *sizes, memory_format=None) -> Tensor:
     import sys
 
@@ -809,10 +900,32 @@ def _resize_(self, *sizes, memory_format=None) -> Tensor:
     return self
 
 
+@register("resize_as_", out=False)
 def _resize_as_(self, other: Tensor, memory_format=None) -> Tensor:
     return _resize_(self, tuple(other.shape))
 
 
-Tensor.resize_ = _resize_
-Tensor.resize_as_ = _resize_as_
-FUNCTIONS["resize_as_"] = _resize_as_
+@register("resize", function=False)
+def resize(self, *sizes) -> Tensor:
+    """Deprecated out-of-place resize: a reshape to a size of as many elements."""
+    warnings.warn("non-inplace resize is deprecated", stacklevel=2)
+    sizes = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes
+    n = int(np.prod(sizes))
+    if n != self.numel():
+        raise RuntimeError(f"requested resize to {'x'.join(map(str, sizes))} ({n} elements in total), but the given "
+                           f"tensor has a size of {'x'.join(map(str, self.shape))} ({self.numel()} elements). "
+                           "autograd's resize can only change the shape of a given tensor, while preserving the "
+                           "number of elements. ")
+    return self.reshape(sizes)
+
+
+@register("resize_as", function=False)
+def resize_as(self, tensor) -> Tensor:
+    warnings.warn("non-inplace resize_as is deprecated", stacklevel=2)
+    n = tensor.numel()
+    if n != self.numel():
+        raise RuntimeError(f"requested resize to {'x'.join(map(str, tensor.shape))} ({n} elements in total), but "
+                           f"the given tensor has a size of {'x'.join(map(str, self.shape))} ({self.numel()} "
+                           "elements). autograd's resize can only change the shape of a given tensor, while "
+                           "preserving the number of elements. ")
+    return self.reshape(tuple(tensor.shape))

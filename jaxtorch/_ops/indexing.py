@@ -169,6 +169,7 @@ def _masks_to_ints(items, tensors):
     return tuple(new_items), new_tensors
 
 
+@register("__getitem__", function=False)
 def _getitem(self, index):
     if isinstance(index, list) and not any(isinstance(i, (list, Tensor, slice)) for i in index) and index == []:
         index = Tensor._make(jnp.zeros((0,), jnp.int64))
@@ -181,8 +182,6 @@ def _getitem(self, index):
     return apply(_adv_index_impl, (self, *tensors), (("items", items),), "index")
 
 
-Tensor.__getitem__ = _getitem
-
 
 def _setitem_impl(x, v, *tensors, items):
     return x.at[_decode(items, tensors)].set(jnp.asarray(v).astype(x.dtype))
@@ -193,6 +192,7 @@ def _mask_set_impl(x, m, v):
     return jnp.where(m, jnp.asarray(v).astype(x.dtype), x)
 
 
+@register("__setitem__", function=False)
 def _setitem(self, index, value):
     if not isinstance(value, (Tensor, numbers.Number)):
         from .creation import tensor
@@ -244,8 +244,6 @@ def _selects_all(items, shape) -> bool:
     dims = list(zip(left, shape)) + list(zip(right, shape[len(shape) - len(right):]))
     return all(it[0] == "s" and it[1:] == (0, n, 1) for it, n in dims)
 
-
-Tensor.__setitem__ = _setitem
 
 
 # ---------------------------------------------------------------------------------------------
@@ -480,7 +478,7 @@ def _index_put_impl(x, v, *idx, accumulate):
     return x.at[idx].set(jnp.asarray(v).astype(x.dtype))
 
 
-@register(inplace=True)
+@register(inplace=True, torch_inplace=True)
 def index_put(input, indices, values, accumulate=False):
     idx = []
     for t in indices:
@@ -630,3 +628,32 @@ def nonzero_static(input, *, size, fill_value=-1):
         raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
     return apply(_nonzero_static_impl, (input,), (("size", int(size)), ("fill_value", int(fill_value))),
                  "nonzero_static")
+
+
+# ---------------------------------------------------------------------------------------------
+# fill_diagonal_
+
+
+def _fill_diagonal_impl(x, value, *, positions):
+    flat = x.reshape(-1).at[np.asarray(positions, dtype=np.int64)].set(jnp.asarray(value).astype(x.dtype))
+    return flat.reshape(x.shape)
+
+
+@register(function=False)
+def fill_diagonal_(self, fill_value, wrap=False) -> Tensor:
+    """Fill the main diagonal (of a 2-D tensor, or of an n-D one with equal dims); `wrap` restarts the
+    diagonal every ncols+1 rows of a tall matrix, as torch does."""
+    shape = tuple(self.shape)
+    if len(shape) < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if len(shape) > 2 and any(s != shape[0] for s in shape):
+        raise RuntimeError("all dimensions of input must be of equal length")
+    n = min(shape)
+    numel = int(np.prod(shape))
+    step = sum(int(np.prod(shape[i + 1:])) for i in range(len(shape)))
+    if len(shape) == 2 and wrap and shape[0] > shape[1] + 1:
+        positions = tuple(range(0, numel, step))
+    else:
+        positions = tuple(k * step for k in range(n))
+    new = apply(_fill_diagonal_impl, (self, fill_value), (("positions", positions),), "fill_diagonal")
+    return self._inplace_assign(new, "fill_diagonal_")

@@ -14,7 +14,7 @@ from .. import return_types as rt
 from .._tensor import Tensor
 from ._dispatch import apply
 from ._promote import result_np
-from ._registry import NAMESPACES as _NS, register
+from ._registry import register
 from .. import _autocast as _ac
 from .reductions import _norm_impl, _dims
 
@@ -36,7 +36,7 @@ def _matmul_impl(a, b):
     return jnp.matmul(a, b, preferred_element_type=a.dtype if a.dtype == b.dtype else None)
 
 
-@register(dunders=("__matmul__",))
+@register(dunders=("__matmul__",), rdunders=("__rmatmul__",), reflect_scalars=False)
 def matmul(input, other, *, out=None):
     if not isinstance(other, Tensor):
         return NotImplemented
@@ -65,8 +65,6 @@ def matmul(input, other, *, out=None):
                                ) from None
     return apply(_matmul_impl, (input, other), (), "mm")
 
-
-Tensor.__rmatmul__ = lambda self, other: matmul(other, self) if isinstance(other, Tensor) else NotImplemented
 
 
 @register()
@@ -163,7 +161,7 @@ def _addmm_impl_beta0(a, b, alpha):
     return _scale(alpha, prod.dtype) * prod
 
 
-def _addlike(name, check):
+def _addlike(name, check, torch_inplace=False):
     def op(input, m1, m2, *, beta=1, alpha=1, out=None):
         check(m1, m2)
         input, m1, m2 = _ac.cast(name, input, m1, m2)
@@ -176,7 +174,7 @@ def _addlike(name, check):
         return apply(_addmm_impl, (input, m1, m2, beta, alpha), (), name)
 
     op.__name__ = name
-    register(name, inplace=True)(op)
+    register(name, inplace=True, torch_inplace=torch_inplace)(op)
     return op
 
 
@@ -205,7 +203,7 @@ def _check_outer(a, b):
 
 addmm = _addlike("addmm", _check_mm)
 baddbmm = _addlike("baddbmm", _check_bmm)
-addmv = _addlike("addmv", _check_mv)
+addmv = _addlike("addmv", _check_mv, torch_inplace=True)
 
 
 def _addr_impl(c, a, b, beta, alpha):
@@ -328,8 +326,8 @@ def det(A, *, out=None):
 
 from ._registry import FUNCTIONS as _F  # noqa: E402
 
-_F["det"] = det
-Tensor.det = det
+# torch.det / Tensor.det: aten's own det (no out=) beside torch.linalg.det
+register("det", out=False)(det)
 
 
 def _slogdet_impl(x):
@@ -342,16 +340,15 @@ def slogdet(A, *, out=None):
     return rt.slogdet(*apply(_slogdet_impl, (A,), (), "slogdet"))
 
 
-_F["slogdet"] = slogdet
-Tensor.slogdet = slogdet
+register("slogdet", out=False)(slogdet)
+
+
+@register(out=False)
 def logdet(A):
     """log det A: nan for a negative determinant, -inf for a singular matrix (as torch)."""
     r = slogdet(A)
     return r.logabsdet.where(r.sign >= 0, float("nan"))
 
-
-_F["logdet"] = logdet
-Tensor.logdet = logdet
 
 
 def _qr_impl(x, *, mode):
@@ -363,8 +360,14 @@ def qr(A, mode="reduced", *, out=None):
     return rt.qr(*apply(_qr_impl, (A,), (("mode", mode),), "linalg_qr"))
 
 
-_F["qr"] = lambda A, some=True, out=None: qr(A, "reduced" if some else "complete")
-Tensor.qr = lambda self, some=True: qr(self, "reduced" if some else "complete")
+def _tensor_qr(self, some=True):
+    return qr(self, "reduced" if some else "complete")
+
+
+@register("qr", out=False, method=_tensor_qr)
+def _torch_qr(A, some=True, out=None):
+    """torch.qr (deprecated): `some` picks linalg.qr's reduced or complete mode."""
+    return qr(A, "reduced" if some else "complete")
 
 
 def _hermitian_from_triangle(x, lower):
@@ -415,13 +418,11 @@ def svdvals(A, *, driver=None, out=None):
     return apply(_svdvals_impl, (A,), (), "linalg_svdvals")
 
 
+@register("svd", out=False)
 def _torch_svd(input, some=True, compute_uv=True, *, out=None):
     U, S, Vh = svd(input, full_matrices=not some)
     return rt.svd(U, S, Vh.mT.conj())
 
-
-_F["svd"] = _torch_svd
-Tensor.svd = _torch_svd
 
 
 def _spectrum(x, hermitian):
@@ -492,8 +493,9 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
     return apply(_pinv_impl, (A, atol, rtol), (("hermitian", bool(hermitian)),), "linalg_pinv")
 
 
-_F["pinverse"] = lambda input, rcond=1e-15: pinv(input)
-Tensor.pinverse = lambda self, rcond=1e-15: pinv(self)
+@register("pinverse", out=False)
+def _pinverse(input, rcond=1e-15):
+    return pinv(input)
 
 
 def _matrix_power_impl(x, *, n):
@@ -505,8 +507,7 @@ def matrix_power(A, n, *, out=None):
     return apply(_matrix_power_impl, (A,), (("n", int(n)),), "linalg_matrix_power")
 
 
-_F["matrix_power"] = matrix_power
-Tensor.matrix_power = matrix_power
+register("matrix_power", out=False)(matrix_power)
 
 
 def _matrix_exp_impl(x):
@@ -520,8 +521,7 @@ def matrix_exp(A):
     return apply(_matrix_exp_impl, (A,), (), "linalg_matrix_exp")
 
 
-_F["matrix_exp"] = matrix_exp
-Tensor.matrix_exp = matrix_exp
+register("matrix_exp", out=False)(matrix_exp)
 
 
 @register(namespace="linalg", method=False)
@@ -698,7 +698,7 @@ class _LinAlgError(RuntimeError):
 
 
 LinAlgError = _LinAlgError
-_NS.setdefault("linalg", {})["LinAlgError"] = LinAlgError
+register("LinAlgError", namespace="linalg", method=False, out=False)(LinAlgError)  # a name, not an op
 
 
 def _float_only(api: str, *ts):
@@ -874,6 +874,7 @@ def lu(A: Tensor, *, pivot: bool = True, out=None):
     return rt.linalg_lu(*_unpack(LU, piv))
 
 
+@register("lu_unpack", method=False, out=False)  # writes out= itself (a tuple)
 def _lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True, *, out=None):
     """torch.lu_unpack: (P, L, U) from lu_factor's packed result; empty tensors for parts not unpacked."""
     if LU_data.ndim < 2:
@@ -898,17 +899,13 @@ def _lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unp
     return r
 
 
-_F["lu_unpack"] = _lu_unpack
 
-
+@register("lu", out=False)
 def _torch_lu(A: Tensor, pivot: bool = True, get_infos: bool = False, out=None):
     """torch.lu / Tensor.lu: (LU, pivots), plus info with get_infos=True; never raises on singular input."""
     LU, piv, info = _lu_factor(A, pivot, "torch.lu_factor")
     return rt._lu_with_info(LU, piv, info) if get_infos else (LU, piv)
 
-
-_F["lu"] = _torch_lu
-Tensor.lu = _torch_lu
 
 
 def _tri(a, b, *, lower, unit=False, adjoint=False):
@@ -967,13 +964,11 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
                  "linalg_lu_solve")
 
 
+@register("lu_solve", out=False)
 def _torch_lu_solve(input: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out=None):
     """torch.lu_solve / Tensor.lu_solve (deprecated argument order: b first)."""
     return lu_solve(LU_data, LU_pivots, input)
 
-
-_F["lu_solve"] = _torch_lu_solve
-Tensor.lu_solve = _torch_lu_solve
 
 
 def _is_vector_rhs(A: Tensor, B: Tensor) -> bool:
@@ -1056,8 +1051,7 @@ def inv(A: Tensor, *, out=None):
     return x
 
 
-_F["inverse"] = inv
-Tensor.inverse = inv
+register("inverse", out=False)(inv)
 
 
 def _potrf_info(a):
@@ -1115,8 +1109,14 @@ def cholesky(A: Tensor, *, upper: bool = False, out=None):
     return L
 
 
-_F["cholesky"] = lambda A, upper=False, out=None: cholesky(A, upper=upper)
-Tensor.cholesky = lambda self, upper=False: cholesky(self, upper=upper)
+def _tensor_cholesky(self, upper=False):
+    return cholesky(self, upper=upper)
+
+
+@register("cholesky", out=False, method=_tensor_cholesky)
+def _torch_cholesky(A, upper=False, out=None):
+    """torch.cholesky (deprecated): linalg.cholesky with an `upper` flag."""
+    return cholesky(A, upper=upper)
 
 
 def _potrs_value(b, l, upper):
@@ -1288,6 +1288,7 @@ def vander(x: Tensor, *, N: int | None = None):
     return apply(_vander_impl, (x,), (("n", n), ("increasing", True), ("dtype", _vander_dtype(x))), "linalg_vander")
 
 
+@register("vander", method=False, out=False)
 def _torch_vander(x: Tensor, N: int | None = None, increasing: bool = False):
     """torch.vander: decreasing powers by default (numpy's convention), 1-D input only."""
     if x.ndim != 1:
@@ -1298,8 +1299,6 @@ def _torch_vander(x: Tensor, N: int | None = None, increasing: bool = False):
     return apply(_vander_impl, (x,), (("n", n), ("increasing", bool(increasing)), ("dtype", _vander_dtype(x))),
                  "vander")
 
-
-_F["vander"] = _torch_vander
 
 
 def _apply_reflectors(a, tau, c, *, left, adjoint):
@@ -1353,8 +1352,7 @@ def householder_product(A: Tensor, tau: Tensor, *, out=None):
     return apply(_householder_product_impl, (A, tau), (), "linalg_householder_product")
 
 
-_F["orgqr"] = householder_product
-Tensor.orgqr = householder_product
+register("orgqr", out=False)(householder_product)
 
 
 def _geqrf_impl(a):
@@ -1448,11 +1446,13 @@ def _svd_lowrank(A: Tensor, q: int | None = 6, niter: int | None = 2, M: Tensor 
     return (V, S, U) if m < n else (U, S, V)
 
 
+@register(method=False, out=False)
 def svd_lowrank(A: Tensor, q: int | None = 6, niter: int | None = 2, M: Tensor | None = None):
     """torch.svd_lowrank: an approximate rank-q SVD (U, S, V) of A - M by random projection."""
     return _svd_lowrank(A, q, niter, M)
 
 
+@register(method=False, out=False)
 def pca_lowrank(A: Tensor, q: int | None = None, center: bool = True, niter: int = 2):
     """torch.pca_lowrank: svd_lowrank of A with its column means removed (when center=True)."""
     m, n = A.shape[-2:]
@@ -1466,9 +1466,6 @@ def pca_lowrank(A: Tensor, q: int | None = None, center: bool = True, niter: int
         A = A - A.mean(dim=(-2,), keepdim=True)
     return _svd_lowrank(A, q, niter)
 
-
-_F["svd_lowrank"] = svd_lowrank
-_F["pca_lowrank"] = pca_lowrank
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,9 +19,10 @@ from jax.scipy import special as jsp
 
 from .. import _dtype as _dt
 from .._tensor import Tensor
+from ..autograd import grad_mode as _gm
 from ._dispatch import apply
 from ._promote import result_np, to_float_np
-from ._registry import FUNCTIONS, NAMESPACES, register
+from ._registry import _fit_inplace, register
 from ._checks import broadcast_error
 
 
@@ -170,6 +171,15 @@ _UNARY_SAME = {
     "conj_physical": jnp.conj,
 }
 _SAME_ALIASES = {"neg": ("negative",), "abs": ("absolute",), "trunc": ("fix",)}
+_SPECIAL_ALIASES = {"sigmoid": ("special.expit",), "erf": ("special.erf",), "erfc": ("special.erfc",),
+                    "erfinv": ("special.erfinv",), "exp2": ("special.exp2",), "expm1": ("special.expm1",),
+                    "log1p": ("special.log1p",), "lgamma": ("special.gammaln",),
+                    "digamma": ("special.digamma", "special.psi"), "sinc": ("special.sinc",), "i0": ("special.i0",)}
+_UNARY_DUNDERS = {"neg": ("__neg__",), "abs": ("__abs__",), "positive": ("__pos__",)}
+# torch binds most in-place unary ops as torch.<name>_ too; these only as Tensor methods (torch.absolute_ is absent
+# though torch.abs_ exists)
+_TORCH_INPLACE = {"erfinv": False, "lgamma": False, "digamma": False, "angle": False, "sign": False, "sgn": False,
+                  "positive": False, "abs": ("abs_",)}
 _INT_IDENTITY = {"floor", "ceil", "trunc", "round"}  # on integers these return the input unchanged
 
 
@@ -198,8 +208,9 @@ def _def_unary(name, jfn, floating):
             return apply(impl, (input,), (("dtype", d),), name)
 
     op.__name__ = name
-    aliases = _UNARY_ALIASES.get(name, ()) + _SAME_ALIASES.get(name, ())
-    register(name, inplace=True, aliases=aliases)(op)
+    aliases = _UNARY_ALIASES.get(name, ()) + _SAME_ALIASES.get(name, ()) + _SPECIAL_ALIASES.get(name, ())
+    register(name, inplace=True, torch_inplace=_TORCH_INPLACE.get(name, True), aliases=aliases,
+             dunders=_UNARY_DUNDERS.get(name, ()))(op)
     return op
 
 
@@ -207,14 +218,6 @@ for _n, _f in _UNARY_FLOAT.items():
     _def_unary(_n, _f, True)
 for _n, _f in _UNARY_SAME.items():
     _def_unary(_n, _f, False)
-Tensor.__neg__ = Tensor.neg
-Tensor.__abs__ = Tensor.abs
-Tensor.__pos__ = Tensor.positive
-NAMESPACES.setdefault("special", {}).update(
-    {"expit": FUNCTIONS["sigmoid"], "erf": FUNCTIONS["erf"], "erfc": FUNCTIONS["erfc"],
-     "erfinv": FUNCTIONS["erfinv"], "exp2": FUNCTIONS["exp2"], "expm1": FUNCTIONS["expm1"],
-     "log1p": FUNCTIONS["log1p"], "gammaln": FUNCTIONS["lgamma"], "digamma": FUNCTIONS["digamma"],
-     "psi": FUNCTIONS["digamma"], "sinc": FUNCTIONS["sinc"], "i0": FUNCTIONS["i0"]})
 
 
 def _round_impl(x, *, decimals):
@@ -223,7 +226,7 @@ def _round_impl(x, *, decimals):
     return jnp.round(x, decimals)
 
 
-@register(inplace=True)
+@register(inplace=True, torch_inplace=True)
 def round(input, *, decimals=0, out=None):
     if not jnp.issubdtype(input._data.dtype, jnp.inexact):
         return input.clone()
@@ -234,7 +237,7 @@ def _logit_impl(x, *, dtype, eps):
     return _logit(_c(x, dtype), eps)
 
 
-@register(inplace=True)
+@register(inplace=True, torch_inplace=True)
 def logit(input, eps=None, *, out=None):
     return apply(_logit_impl, (input,), (("dtype", to_float_np(input._data.dtype)), ("eps", eps)), "logit")
 
@@ -243,7 +246,7 @@ def _nan_to_num_impl(x, *, nan, posinf, neginf):
     return jnp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 
 
-@register(inplace=True)
+@register(inplace=True, torch_inplace=True)
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     if not jnp.issubdtype(input._data.dtype, jnp.inexact):
         return input.clone()
@@ -274,14 +277,11 @@ def _bitwise_not_impl(x):
     return jnp.invert(x)
 
 
-@register(inplace=True)
+@register(inplace=True, dunders=("__invert__",))
 def bitwise_not(input, *, out=None):
     if jnp.issubdtype(input._data.dtype, jnp.inexact):
         raise RuntimeError(f'"bitwise_not_cpu" not implemented for \'{_type_name(input)}\'')
     return apply(_bitwise_not_impl, (input,), (), "bitwise_not")
-
-
-Tensor.__invert__ = Tensor.bitwise_not
 
 
 def _type_name(t):
@@ -303,16 +303,18 @@ def _polygamma_impl(x, *, n, dtype):
     return _polygamma_n(_c(x, dtype), n)
 
 
-@register(inplace=False)
-def polygamma(n, input, *, out=None):
-    return apply(_polygamma_impl, (input,), (("n", int(n)), ("dtype", to_float_np(input._data.dtype))), "polygamma")
-
-
 def _tensor_polygamma(self, n):
     return polygamma(n, self)
 
 
-Tensor.polygamma = _tensor_polygamma
+def _tensor_polygamma_(self, n):
+    return self._inplace_assign(_fit_inplace(self, polygamma(n, self), "polygamma"), "polygamma_")
+
+
+# the order of torch.polygamma's arguments is (n, input); the methods take n only
+@register(method=_tensor_polygamma, inplace=_tensor_polygamma_)
+def polygamma(n, input, *, out=None):
+    return apply(_polygamma_impl, (input,), (("n", int(n)), ("dtype", to_float_np(input._data.dtype))), "polygamma")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -335,8 +337,8 @@ def _binary_apply(impl, a, b, static, name):
         raise
 
 
-def _def_binary(name, jfn, kind="same", aliases=(), dunders=(), rdunders=(), inplace=True, int_only=False,
-                no_bool=False):
+def _def_binary(name, jfn, kind="same", aliases=(), dunders=(), rdunders=(), idunders=(), inplace=True,
+                torch_inplace=False, int_only=False, no_bool=False):
     def impl(a, b, *, dtype):
         return jfn(_c(a, dtype), _c(b, dtype))
 
@@ -361,13 +363,8 @@ def _def_binary(name, jfn, kind="same", aliases=(), dunders=(), rdunders=(), inp
         return _binary_apply(impl, input, other, (("dtype", d),), name)
 
     op.__name__ = name
-    register(name, inplace=inplace, aliases=aliases, dunders=dunders)(op)
-
-    def rop(self, other):
-        return op(other, self) if isinstance(other, (numbers.Number, Tensor)) else NotImplemented
-
-    for rd in rdunders:
-        setattr(Tensor, rd, rop)
+    register(name, inplace=inplace, torch_inplace=torch_inplace, aliases=aliases, dunders=dunders, rdunders=rdunders,
+             idunders=idunders)(op)
     return op
 
 
@@ -402,7 +399,7 @@ def _check_alpha(alpha, d):
         raise RuntimeError("Boolean alpha only supported for Boolean results.")
 
 
-@register(inplace=True, dunders=("__add__",))
+@register(inplace=True, dunders=("__add__",), rdunders=("__radd__",), idunders=("__iadd__",))
 def add(input, other, *, alpha=1, out=None):
     other = _coerce_other(other)
     if not isinstance(other, (Tensor, numbers.Number)):
@@ -418,7 +415,8 @@ def add(input, other, *, alpha=1, out=None):
     return _binary_apply(_add_impl, input, other, (("dtype", d),), "add")
 
 
-@register(inplace=True, dunders=("__sub__",), aliases=("subtract",))
+@register(inplace=True, dunders=("__sub__",), rdunders=("__rsub__",), idunders=("__isub__",),
+          aliases=("subtract",))
 def sub(input, other, *, alpha=1, out=None):
     other = _coerce_other(other)
     if not isinstance(other, (Tensor, numbers.Number)):
@@ -437,26 +435,13 @@ def sub(input, other, *, alpha=1, out=None):
     return _binary_apply(_sub_impl, input, other, (("dtype", d),), "sub")
 
 
-Tensor.__radd__ = lambda self, other: add(other, self) if isinstance(other, Tensor) else (
-    add(self, other) if isinstance(other, numbers.Number) else NotImplemented)
-Tensor.__iadd__ = lambda self, other: self.add_(other)
-Tensor.__isub__ = lambda self, other: self.sub_(other)
-
-
-def _rsub(self, other):
-    return sub(other, self) if isinstance(other, (numbers.Number, Tensor)) else NotImplemented
-
-
-Tensor.__rsub__ = _rsub
-
-
 @register(function=True, method=False)
 def rsub(input, other, *, alpha=1):
     return sub(other, input, alpha=alpha)
 
 
-mul = _def_binary("mul", jnp.multiply, aliases=("multiply",), dunders=("__mul__",), rdunders=("__rmul__",))
-Tensor.__imul__ = lambda self, other: self.mul_(other)
+mul = _def_binary("mul", jnp.multiply, aliases=("multiply",), dunders=("__mul__",), rdunders=("__rmul__",),
+                  idunders=("__imul__",))
 
 
 def _true_div(a, b):
@@ -482,7 +467,9 @@ def _div_mode_impl(a, b, *, dtype, mode):
     return _trunc_div(a, b) if mode == "trunc" else _floor_div(a, b)
 
 
-@register(inplace=True, dunders=("__truediv__",), aliases=("divide",))
+# torch keeps Python 2's __rdiv__ as another name of __rtruediv__
+@register(inplace=True, dunders=("__truediv__",), rdunders=("__rtruediv__", "__rdiv__"), idunders=("__itruediv__",),
+          aliases=("divide",))
 def div(input, other, *, rounding_mode=None, out=None):
     other = _coerce_other(other)
     if not isinstance(other, (Tensor, numbers.Number)):
@@ -501,21 +488,13 @@ def true_divide(input, other, *, out=None):
     return div(input, other)
 
 
-Tensor.__rtruediv__ = lambda self, o: div(o, self) if isinstance(o, (numbers.Number, Tensor)) else NotImplemented
-Tensor.__itruediv__ = lambda self, other: self.div_(other)
-
-
-@register(inplace=True, dunders=("__floordiv__",))
+@register(inplace=True, dunders=("__floordiv__",), rdunders=("__rfloordiv__",), idunders=("__ifloordiv__",))
 def floor_divide(input, other, *, out=None):
     return div(input, other, rounding_mode="floor")
 
 
-Tensor.__rfloordiv__ = lambda self, o: (floor_divide(o, self) if isinstance(o, (numbers.Number, Tensor))
-                                        else NotImplemented)
-Tensor.__ifloordiv__ = lambda self, other: self.floor_divide_(other)
-
-remainder = _def_binary("remainder", jnp.remainder, dunders=("__mod__",), rdunders=("__rmod__",))
-Tensor.__imod__ = lambda self, other: self.remainder_(other)
+remainder = _def_binary("remainder", jnp.remainder, dunders=("__mod__",), rdunders=("__rmod__",),
+                        idunders=("__imod__",))
 fmod = _def_binary("fmod", jnp.fmod)
 maximum = _def_binary("maximum", jnp.maximum, inplace=False)
 minimum = _def_binary("minimum", jnp.minimum, inplace=False)
@@ -539,17 +518,16 @@ def _nextafter_jvp(primals, tangents):
 
 
 nextafter = _def_binary("nextafter", _nextafter)
-bitwise_and = _def_binary("bitwise_and", jnp.bitwise_and, dunders=("__and__",), rdunders=("__rand__",), int_only=True)
-bitwise_or = _def_binary("bitwise_or", jnp.bitwise_or, dunders=("__or__",), rdunders=("__ror__",), int_only=True)
+bitwise_and = _def_binary("bitwise_and", jnp.bitwise_and, dunders=("__and__",), rdunders=("__rand__",),
+                          idunders=("__iand__",), int_only=True)
+bitwise_or = _def_binary("bitwise_or", jnp.bitwise_or, dunders=("__or__",), rdunders=("__ror__",),
+                         idunders=("__ior__",), int_only=True)
 bitwise_xor = _def_binary("bitwise_xor", jnp.bitwise_xor, dunders=("__xor__",), rdunders=("__rxor__",),
-                          int_only=True)
+                          idunders=("__ixor__",), int_only=True)
 bitwise_left_shift = _def_binary("bitwise_left_shift", jnp.left_shift, dunders=("__lshift__",), int_only=True)
 bitwise_right_shift = _def_binary("bitwise_right_shift", jnp.right_shift, dunders=("__rshift__",), int_only=True)
-gcd = _def_binary("gcd", jnp.gcd, int_only=True)
-lcm = _def_binary("lcm", jnp.lcm, int_only=True)
-Tensor.__iand__ = lambda self, o: self.bitwise_and_(o)
-Tensor.__ior__ = lambda self, o: self.bitwise_or_(o)
-Tensor.__ixor__ = lambda self, o: self.bitwise_xor_(o)
+gcd = _def_binary("gcd", jnp.gcd, int_only=True, torch_inplace=True)
+lcm = _def_binary("lcm", jnp.lcm, int_only=True, torch_inplace=True)
 
 
 @jax.custom_jvp
@@ -569,9 +547,8 @@ def _heaviside(x, v):
     return jnp.where(x == 0, v, jnp.where(x > 0, jnp.ones((), x.dtype), jnp.zeros((), x.dtype)))
 
 
-xlogy = _def_binary("xlogy", _xlogy, kind="float")
+xlogy = _def_binary("xlogy", _xlogy, kind="float", aliases=("special.xlogy",), torch_inplace=True)
 heaviside = _def_binary("heaviside", _heaviside)
-NAMESPACES.setdefault("special", {})["xlogy"] = FUNCTIONS["xlogy"]
 
 
 def _float_power_impl(a, b):
@@ -617,7 +594,7 @@ def _pow_impl(a, b, *, dtype):
     return jnp.where(b < 0, neg, jnp.power(a, jnp.maximum(b, 0)))
 
 
-@register(inplace=True, dunders=("__pow__",))
+@register(inplace=True, dunders=("__pow__",), rdunders=("__rpow__",), idunders=("__ipow__",))
 def pow(input, exponent, *, out=None):
     exponent = _coerce_other(exponent)
     if isinstance(input, numbers.Number):
@@ -635,9 +612,6 @@ def pow(input, exponent, *, out=None):
     d = result_np(input, exponent)
     return _binary_apply(_pow_impl, input, exponent, (("dtype", d),), "pow")
 
-
-Tensor.__rpow__ = lambda self, o: pow(o, self) if isinstance(o, (numbers.Number, Tensor)) else NotImplemented
-Tensor.__ipow__ = lambda self, other: self.pow_(other)
 
 
 # comparisons: computed in the promoted dtype, result bool
@@ -722,7 +696,11 @@ def _where_impl(c, a, b, *, dtype):
     return jnp.where(c, _c(a, dtype), _c(b, dtype))
 
 
-@register()
+def _tensor_where(self, condition, y):
+    return where(condition, self, y)
+
+
+@register(method=_tensor_where)  # x.where(condition, y) is where(condition, x, y)
 def where(condition, input=None, other=None, *, out=None):
     if input is None and other is None:
         from .indexing import nonzero
@@ -744,12 +722,6 @@ def where(condition, input=None, other=None, *, out=None):
         raise
 
 
-def _tensor_where(self, condition, y):
-    return where(condition, self, y)
-
-
-Tensor.where = _tensor_where
-
 
 def _clamp_impl(x, lo, hi, *, dtype):
     x = _c(x, dtype)
@@ -764,7 +736,7 @@ def _clamp_impl(x, lo, hi, *, dtype):
     return x
 
 
-@register(inplace=True, aliases=("clip",))
+@register(inplace=True, torch_inplace=True, aliases=("clip",))
 def clamp(input, min=None, max=None, *, out=None):
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -772,12 +744,12 @@ def clamp(input, min=None, max=None, *, out=None):
     return apply(_clamp_impl, (input, min, max), (("dtype", d),), "clamp")
 
 
-@register(inplace=True)
+@register(inplace=True, torch_inplace=True)
 def clamp_min(input, min):
     return clamp(input, min=min)
 
 
-@register(inplace=True)
+@register(inplace=True, torch_inplace=True)
 def clamp_max(input, max):
     return clamp(input, max=max)
 
@@ -854,19 +826,48 @@ def _imag_impl(x):
     return jnp.imag(x)
 
 
-@register(method=False)
+@register(as_property=True)
 def real(input):
     if not jnp.issubdtype(input._data.dtype, jnp.complexfloating):
         return input
     return apply(_real_impl, (input,), (), "real")
 
 
-@register(method=False)
+@register(as_property=True)
 def imag(input):
     if not jnp.issubdtype(input._data.dtype, jnp.complexfloating):
         raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
     return apply(_imag_impl, (input,), (), "imag")
 
 
-Tensor.real = property(real)
-Tensor.imag = property(imag)
+# ---------------------------------------------------------------------------------------------
+# Python functions applied elementwise, in place (on the host, like torch's CPU-only ops)
+
+
+def _py_elementwise(self, name, fn, others=()):
+    if self._requires_grad and _gm.state.enabled or any(o._requires_grad for o in others):
+        raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use var.detach().{name}() instead.")
+    a = np.array(self.detach().numpy())
+    srcs = [np.broadcast_to(o.detach().numpy(), a.shape) for o in others]
+    conv = float if a.dtype.kind in "fc" else (bool if a.dtype.kind == "b" else int)
+    out = np.empty_like(a)
+    for i in np.ndindex(a.shape):
+        out[i] = fn(conv(a[i]), *(conv(s[i]) for s in srcs))
+    self._inplace_assign(Tensor._make(jnp.asarray(out)), name)
+    return self
+
+
+@register(function=False)
+def apply_(self, callable) -> Tensor:
+    """Apply a Python function to every element, in place (runs on the host, like torch's CPU-only op)."""
+    return _py_elementwise(self, "apply_", callable)
+
+
+@register(function=False)
+def map_(self, tensor, callable) -> Tensor:
+    return _py_elementwise(self, "map_", callable, (tensor,))
+
+
+@register(function=False)
+def map2_(self, x, y, callable) -> Tensor:
+    return _py_elementwise(self, "map2_", callable, (x, y))

@@ -164,7 +164,11 @@ def _bernoulli_t(key, p, *, dtype):
             < p).astype(dtype)
 
 
-@register()
+def _bernoulli_(self, p=0.5, *, generator=None):
+    return _fill_random(self, _bernoulli, (p,), {"generator": generator}, "bernoulli")
+
+
+@register(inplace=_bernoulli_)
 def bernoulli(input, p=None, *, generator=None, out=None):
     if p is not None:
         return draw(generator, _bernoulli, (p,), (("shape", tuple(input.shape)), ("dtype", input._data.dtype)),
@@ -231,16 +235,19 @@ def _fill_random(self, sampler, args, static, name):
     return self._inplace_assign(new, name)
 
 
+@register("uniform_", function=False)
 def _uniform_(self, from_=0.0, to=1.0, *, generator=None, **kw):
     from_ = kw.pop("a", from_)
     to = kw.pop("b", to)
     return _fill_random(self, _uniform_range, (float(from_), float(to)), {"generator": generator}, "uniform")
 
 
+@register("normal_", function=False)
 def _normal_(self, mean=0.0, std=1.0, *, generator=None):
     return _fill_random(self, _normal_ms, (float(mean), float(std)), {"generator": generator}, "normal")
 
 
+@register("random_", function=False)
 def _random_(self, from_=0, to=None, *, generator=None):
     if to is None:
         from_, to = 0, from_ if from_ else 2 ** min(self.dtype.itemsize * 8 - 1, 53) if self.is_floating_point() \
@@ -248,14 +255,11 @@ def _random_(self, from_=0, to=None, *, generator=None):
     return _fill_random(self, _randint, (int(from_), int(to)), {"generator": generator}, "random")
 
 
-def _bernoulli_(self, p=0.5, *, generator=None):
-    return _fill_random(self, _bernoulli, (p,), {"generator": generator}, "bernoulli")
-
-
 def _exponential(key, lambd, *, shape, dtype):
     return jax.random.exponential(key, shape, dtype) / lambd
 
 
+@register("exponential_", function=False)
 def _exponential_(self, lambd=1.0, *, generator=None):
     return _fill_random(self, _exponential, (float(lambd),), {"generator": generator}, "exponential")
 
@@ -265,6 +269,7 @@ def _geometric(key, p, *, shape, dtype):
     return jnp.ceil(jnp.log(u) / jnp.log1p(-p)).astype(dtype)
 
 
+@register("geometric_", function=False)
 def _geometric_(self, p, *, generator=None):
     return _fill_random(self, _geometric, (float(p),), {"generator": generator}, "geometric")
 
@@ -273,6 +278,7 @@ def _log_normal(key, mean, std, *, shape, dtype):
     return jnp.exp(_threefry.normal(key, shape, dtype) * std + mean)
 
 
+@register("log_normal_", function=False)
 def _log_normal_(self, mean=1.0, std=2.0, *, generator=None):
     return _fill_random(self, _log_normal, (float(mean), float(std)), {"generator": generator}, "log_normal")
 
@@ -281,18 +287,27 @@ def _cauchy(key, median, sigma, *, shape, dtype):
     return median + sigma * jax.random.cauchy(key, shape, dtype)
 
 
+@register("cauchy_", function=False)
 def _cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     return _fill_random(self, _cauchy, (float(median), float(sigma)), {"generator": generator}, "cauchy")
 
 
-Tensor.uniform_ = _uniform_
-Tensor.normal_ = _normal_
-Tensor.random_ = _random_
-Tensor.bernoulli_ = _bernoulli_
-Tensor.exponential_ = _exponential_
-Tensor.geometric_ = _geometric_
-Tensor.log_normal_ = _log_normal_
-Tensor.cauchy_ = _cauchy_
+
+def _binomial_impl(key, count, prob):
+    dtype = count.dtype
+    c = count.astype(jnp.float64 if dtype == jnp.float64 else jnp.float32)
+    return jax.random.binomial(key, c, prob.astype(c.dtype), dtype=c.dtype).astype(dtype)
+
+
+@register(method=False, out="fn")
+def binomial(count, prob, generator=None, *, out=None) -> Tensor:
+    """Draws from Binomial(count, prob), elementwise (float tensors, as torch requires)."""
+    if not count.is_floating_point() or not prob.is_floating_point():
+        raise RuntimeError(f'"binomial_cpu" not implemented for \'{_dt_name(count.dtype)}\'')
+    r = draw(generator, _binomial_impl, (count, prob), (), "binomial")
+    return r if out is None else out.copy_(r)
+
+
 _ = math, numbers
 
 

@@ -174,7 +174,7 @@ def _view_dtype(self, dtype):
     return out
 
 
-@register()
+@register(out=False)
 def reshape(input, *shape):
     shape = _infer_shape(_sizes(shape), input.numel())
     if _viewable(input, shape):
@@ -192,7 +192,7 @@ def reshape_as(self, other):
     return reshape(self, tuple(other.shape))
 
 
-@register()
+@register(out=False)
 def flatten(input, start_dim=0, end_dim=-1):
     nd = input.ndim
     if nd == 0:
@@ -206,7 +206,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     return reshape(input, shp[:s] + (math.prod(shp[s:e + 1]),) + shp[e + 1:])
 
 
-@register()
+@register(out=False)
 def unflatten(input, dim, sizes):
     d = wrap_dim(dim, input.ndim)
     shp = tuple(input.shape)
@@ -221,7 +221,7 @@ def unflatten(input, dim, sizes):
         else reshape(input, shp[:d] + sizes + shp[d + 1:])
 
 
-@register()
+@register(out=False)
 def ravel(input):
     return reshape(input, (-1,))
 
@@ -235,7 +235,19 @@ def _transpose_host(x, *, perm):
     return np.transpose(x, perm)
 
 
-@register(aliases=("swapaxes", "swapdims"))
+def _transpose_inplace(self, dim0, dim1):
+    r = transpose(self, dim0, dim1)
+    self._data = r._data
+    self._grad_fn, self._out_idx = r._grad_fn, r._out_idx
+    return self
+
+
+def _t_inplace(self):
+    return _transpose_inplace(self, 0, 1) if self.ndim == 2 else self
+
+
+# views: torch's functions take no out= (a result written elsewhere would not be a view)
+@register(aliases=("swapaxes", "swapdims"), inplace=_transpose_inplace, out=False)
 def transpose(input, dim0, dim1):
     nd = input.ndim
     if nd == 0:
@@ -247,7 +259,7 @@ def transpose(input, dim0, dim1):
     return make_view(input, _transpose_impl, (("perm", tuple(perm)),), "transpose")
 
 
-@register(inplace=False)
+@register(inplace=_t_inplace, out=False)
 def t(input):
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
@@ -256,31 +268,32 @@ def t(input):
     return transpose(input, 0, 1)
 
 
-def _t_inplace(self):
-    return transpose_inplace(self, 0, 1) if self.ndim == 2 else self
+@register("T", function=False, as_property=True)
+def _T(self):
+    return permute(self, tuple(range(self.ndim))[::-1])
 
 
-def transpose_inplace(self, d0, d1):
-    r = transpose(self, d0, d1)
-    self._data = r._data
-    self._grad_fn, self._out_idx = r._grad_fn, r._out_idx
-    return self
+@register("mT", function=False, as_property=True)
+def _mT(self):
+    return transpose(self, -2, -1)
 
 
-Tensor.t_ = _t_inplace
-Tensor.transpose_ = transpose_inplace
-Tensor.T = property(lambda self: permute(self, tuple(range(self.ndim))[::-1]))
-Tensor.mT = property(lambda self: transpose(self, -2, -1))
-Tensor.H = property(lambda self: transpose(self, 0, 1).conj() if self.ndim == 2 else self.conj())
-Tensor.mH = property(lambda self: transpose(self, -2, -1).conj())
+@register("H", function=False, as_property=True)
+def _H(self):
+    return transpose(self, 0, 1).conj() if self.ndim == 2 else self.conj()
 
 
-@register()
+@register("mH", function=False, as_property=True)
+def _mH(self):
+    return transpose(self, -2, -1).conj()
+
+
+@register(out=False)
 def adjoint(input):
     return transpose(input, -2, -1).conj()
 
 
-@register()
+@register(out=False)
 def permute(input, *dims):
     dims = _sizes(dims)
     if len(dims) != input.ndim:
@@ -291,7 +304,7 @@ def permute(input, *dims):
     return make_view(input, _transpose_impl, (("perm", perm),), "permute")
 
 
-@register(aliases=("moveaxis",))
+@register(aliases=("moveaxis",), out=False)
 def movedim(input, source, destination):
     nd = input.ndim
     src = (source,) if isinstance(source, int) else tuple(source)
@@ -318,7 +331,24 @@ def _squeeze_host(x, *, dims):
     return np.squeeze(x, dims) if dims else x
 
 
-@register(inplace=False)
+def _reshape_inplace(self, name, r):
+    if self._base is not None:
+        raise RuntimeError(f"jaxtorch: {name}_ on a view is not supported; use {name}()")
+    self._data = r._data
+    if r._grad_fn is not None:
+        self._grad_fn, self._out_idx = r._grad_fn, r._out_idx
+    return self
+
+
+def _squeeze_inplace(self, *args):
+    return _reshape_inplace(self, "squeeze", squeeze(self, *args))
+
+
+def _unsqueeze_inplace(self, *args):
+    return _reshape_inplace(self, "unsqueeze", unsqueeze(self, *args))
+
+
+@register(inplace=_squeeze_inplace, out=False)
 def squeeze(input, dim=None):
     shp = tuple(input.shape)
     if dim is None:
@@ -338,27 +368,11 @@ def _unsqueeze_host(x, *, dim):
     return np.expand_dims(x, dim)
 
 
-@register(inplace=False)
+@register(inplace=_unsqueeze_inplace, out=False)
 def unsqueeze(input, dim):
     d = wrap_dim(dim, input.ndim + 1)
     return make_view(input, _unsqueeze_impl, (("dim", d),), "unsqueeze")
 
-
-def _inplace_reshape(name, fn):
-    def op(self, *args):
-        r = fn(self, *args)
-        if self._base is not None:
-            raise RuntimeError(f"jaxtorch: {name}_ on a view is not supported; use {name}()")
-        self._data = r._data
-        if r._grad_fn is not None:
-            self._grad_fn, self._out_idx = r._grad_fn, r._out_idx
-        return self
-
-    return op
-
-
-Tensor.squeeze_ = _inplace_reshape("squeeze", squeeze)
-Tensor.unsqueeze_ = _inplace_reshape("unsqueeze", unsqueeze)
 
 
 def _expand_impl(x, *, shape):
@@ -407,7 +421,7 @@ def expand_as(self, other):
     return expand(self, tuple(other.shape))
 
 
-@register()
+@register(out=False)
 def broadcast_to(input, size):
     return expand(input, tuple(size))
 
@@ -447,7 +461,7 @@ def slice_view(input, dim, start, stop, step=1):
     return make_view(input, _slice_impl, (("dim", dim), ("start", start), ("stop", stop), ("step", step)), "slice")
 
 
-@register()
+@register(out=False)
 def narrow(input, dim, start, length):
     d = wrap_dim(dim, input.ndim)
     n = input.shape[d]
@@ -466,7 +480,7 @@ def _select_impl(x, *, dim, index):
     return lax.index_in_dim(x, index, axis=dim, keepdims=False)
 
 
-@register()
+@register(out=False)
 def select(input, dim, index):
     if input.ndim == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
@@ -479,13 +493,13 @@ def select(input, dim, index):
     return make_view(input, _select_impl, (("dim", d), ("index", index % n)), "select")
 
 
-@register()
+@register(out=False)
 def unbind(input, dim=0):
     d = wrap_dim(dim, input.ndim)
     return tuple(select(input, d, i) for i in range(input.shape[d]))
 
 
-@register()
+@register(out=False)
 def split(tensor, split_size_or_sections, dim=0):
     d = wrap_dim(dim, tensor.ndim)
     n = tensor.shape[d]
@@ -506,12 +520,12 @@ def split(tensor, split_size_or_sections, dim=0):
     return tuple(out)
 
 
-@register()
+@register(out=False)
 def split_with_sizes(input, split_sizes, dim=0):
     return split(input, list(split_sizes), dim)
 
 
-@register()
+@register(out=False)
 def tensor_split(input, indices_or_sections, dim=0):
     d = wrap_dim(dim, input.ndim)
     n = input.shape[d]
@@ -534,7 +548,7 @@ def tensor_split(input, indices_or_sections, dim=0):
     return tuple(out)
 
 
-@register()
+@register(out=False)
 def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
@@ -548,7 +562,7 @@ def _diagonal_impl(x, *, offset, d1, d2):
     return jnp.diagonal(x, offset, d1, d2)
 
 
-@register()
+@register(out=False)
 def diagonal(input, offset=0, dim1=0, dim2=1):
     d1, d2 = wrap_dim(dim1, input.ndim), wrap_dim(dim2, input.ndim)
     if d1 == d2:
@@ -587,7 +601,7 @@ def _as_strided_impl(x, *, size, stride, offset):
     return jnp.take(x.reshape(-1), idx)
 
 
-@register()
+@register(out=False)
 def as_strided(input, size, stride, storage_offset=None):
     root = input._base if input._base is not None else input
     off = input.storage_offset() if storage_offset is None else int(storage_offset)
@@ -596,7 +610,7 @@ def as_strided(input, size, stride, storage_offset=None):
         # strides count elements of input's dtype in its storage, which the root's elements are not: stride
         # over the storage read as input's dtype (such views are never differentiable)
         from ..storage import UntypedStorage, _alias
-        from .misc import _strided_view
+        from .view_variants import _strided_view
 
         flat = _alias(UntypedStorage._of_tensor(input), input.dtype)
         r = _strided_view(flat, size, stride, off)
@@ -703,9 +717,7 @@ def column_stack(tensors):
 
 
 row_stack = vstack
-from ._registry import FUNCTIONS as _F  # noqa: E402
-
-_F["row_stack"] = vstack
+register("row_stack", method=False, out=False)(vstack)
 
 
 @register()

@@ -31,7 +31,7 @@ from ..autograd import grad_mode as _gm
 from ..autograd.function import Function
 from ._dispatch import apply
 from ._promote import result_np, to_float_np
-from ._registry import FUNCTIONS, NAMESPACES, _dt_name, make_inplace, register
+from ._registry import FUNCTIONS, _dt_name, register
 
 _F64 = np.dtype(np.float64)
 _EULER = 0.57721566490153286061
@@ -572,18 +572,15 @@ def _igamma_common(input, other, upper: bool, fname: str):
     return _block_grad(res, input, f"the derivative for '{name}: input' is not implemented.")
 
 
-@register(inplace=False)
+@register(inplace=True)
 def igamma(input, other, *, out=None):
     return _igamma_common(input, other, False, "igamma")
 
 
-@register(inplace=False)
+@register(inplace=True)
 def igammac(input, other, *, out=None):
     return _igamma_common(input, other, True, "igammac")
 
-
-Tensor.igamma_ = make_inplace(igamma, "igamma")
-Tensor.igammac_ = make_inplace(igammac, "igammac")
 
 
 @register("gammainc", method=False, namespace="special")
@@ -658,7 +655,7 @@ def _ldexp_impl(x, e, *, dtype):
     return x * jnp.exp2(e)
 
 
-@register(inplace=True)
+@register(inplace=True, torch_inplace=True)
 def ldexp(input, other, *, out=None):
     _check_tensor(input, "ldexp")
     _check_tensor(other, "ldexp", 2, "other")
@@ -887,4 +884,4 @@ for _n, _f in {"softmax": _special_softmax, "log_softmax": _special_log_softmax,
                "round": _special_round, "logsumexp": _special_logsumexp, "multigammaln": _special_multigammaln,
                "polygamma": _special_polygamma}.items():
     _f.__name__ = _n
-    NAMESPACES.setdefault("special", {})[_n] = _f
+    register(_n, namespace="special", method=False, out=False)(_f)
