@@ -1128,7 +1128,7 @@ def _set_(self: Tensor, source=None, storage_offset: int | None = None, size=Non
     `stride`, or another tensor's storage and layout); without a source, an empty tensor. The aliasing is
     torch's: writes through either side reach the other. A layout reaching past the storage's end (torch
     would grow the storage) raises NotImplementedError."""
-    from ._ops.misc import _strided_view
+    from ._ops.view_variants import _strided_view
     from .autograd import grad_mode
 
     if grad_mode.state.enabled and self._requires_grad and self._grad_fn is None:

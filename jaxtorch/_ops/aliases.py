@@ -16,7 +16,6 @@ import jax.numpy as jnp
 from .._tensor import Tensor
 from ..autograd import grad_mode as _gm
 from ._registry import FUNCTIONS, register  # noqa: F401  (FUNCTIONS: tests/test_aliases.py reads it here)
-from .creation import from_dlpack, to_dlpack  # noqa: F401  (jaxtorch/utils/dlpack.py imports them from here)
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 

@@ -22,7 +22,6 @@ from ._checks import wrap_dim
 from ._dispatch import apply
 from ._promote import result_np, to_float_np
 from ._registry import _dt_name, register
-from .view_variants import _strided_view  # noqa: F401  (jaxtorch/storage.py imports it from here)
 
 _LINEAR, _LOWER, _HIGHER, _MIDPOINT, _NEAREST = "linear", "lower", "higher", "midpoint", "nearest"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 
-from .._ops.aliases import from_dlpack, to_dlpack
+from .._ops.creation import from_dlpack, to_dlpack
 
 __all__ = ["DLDeviceType", "from_dlpack"]
 
