@@ -579,15 +579,11 @@ class _Loader:
         p = Parameter.__new__(Parameter, Tensor._make(None), False)
         storage = self.member_of.get(id(data))
         member = None if storage is None else next((m for m in storage.members if m[0] is data), None)
-        if member is not None and data is storage.holder:
-            # the Parameter takes the place of the tensor it wraps as the storage's root
-            member[0] = p
-            self.member_of[id(p)] = storage
-            self._promote(storage, p)
-        elif member is not None and self._covers(storage, member[1]) and not isinstance(storage.holder, Parameter) \
-                and storage.holder_dtype is member[1][3]:
-            # covers a storage whose root is another tensor (a detached snapshot saved beside it): the Parameter
-            # becomes the root, the others its views
+        if member is not None and (data is storage.holder or (
+                self._covers(storage, member[1]) and not isinstance(storage.holder, Parameter)
+                and storage.holder_dtype is member[1][3])):
+            # the Parameter becomes the storage's root in place of the tensor it wraps, or of another tensor
+            # covering the storage (a detached snapshot saved beside it), which becomes its view
             member[0] = p
             self.member_of[id(p)] = storage
             self._promote(storage, p)

@@ -91,7 +91,10 @@ def make_inplace(fn, name: str):
     return inplace
 
 
-def _with_out(fn):
+def _with_out(fn, list_result: bool = True):
+    """fn with torch's out=: the result is written into `out` (a tensor, or one per result), which is returned;
+    without `list_result` a list of outs gives None (torch's split_copy / unbind_copy)."""
+
     @functools.wraps(fn)
     def wrapper(*args, out=None, **kwargs):
         r = fn(*args, **kwargs)
@@ -100,7 +103,7 @@ def _with_out(fn):
         if isinstance(out, (tuple, list)):
             for o, v in zip(out, r):
                 _write_out(o, v)
-            return out
+            return out if list_result else None
         return _write_out(out, r)
 
     return wrapper

@@ -5,7 +5,6 @@ tensor written where the view would be)."""
 from __future__ import annotations
 
 import builtins
-import functools
 import inspect
 
 import jax
@@ -18,7 +17,7 @@ from ..autograd import grad_mode as _gm
 from . import shape as _shape
 from ._checks import wrap_dim
 from ._dispatch import apply
-from ._registry import _dt_name, _write_out, register
+from ._registry import _dt_name, _with_out, register
 
 
 # ------------------------------------------------------------------------ view_as_real / view_as_complex
@@ -208,18 +207,7 @@ def _make_copy_op(name, view_op):
 
 def _with_copy_out(op):
     """torch.<view>_copy's out=: written like any op's, but a list of outs (split_copy, unbind_copy) gives None."""
-
-    @functools.wraps(op)
-    def function(*args, out=None, **kwargs):
-        r = op(*args, **kwargs)
-        if out is None:
-            return r
-        if isinstance(out, (tuple, list)):
-            for o, v in zip(out, r):
-                _write_out(o, v)
-            return None
-        return _write_out(out, r)
-
+    function = _with_out(op, list_result=False)
     function.__module__ = "jaxtorch"  # torch.<name>, where pickle finds it
     return function
 

@@ -65,6 +65,10 @@ class Node(metaclass=_NodeMeta):
         if _saved_active:  # saved_tensors_hooks or a checkpoint somewhere: the one check recording pays
             _take_saved(self)
 
+    # how the vjp runs on concrete cotangents: None is the eager ops' jitted runner (_dispatch._apply_vjp); a
+    # subclass may give its own (a compiled call's backward keeps XLA's default optimisation)
+    _run_vjp = None
+
     def name(self) -> str:
         n = self._name
         return "".join(p[:1].upper() + p[1:] for p in n.strip("_").split("_")) + "Backward0"
@@ -135,7 +139,8 @@ class Node(metaclass=_NodeMeta):
 
         ct_list = _torch_to_jax_ct(self._full_cts(cts, tensors=False))
         ct = ct_list[0] if self.out_mask is None else _restructure(ct_list, self.out_mask)
-        return _torch_to_jax_ct(list(_apply_vjp(vjp, ct)))
+        run = type(self)._run_vjp or _apply_vjp
+        return _torch_to_jax_ct(list(run(vjp, ct)))
 
     def _full_cts(self, cts, tensors):
         from .._tensor import Tensor

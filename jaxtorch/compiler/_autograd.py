@@ -19,31 +19,25 @@ from .. import _xla
 from .._ops._dispatch import _merge, _run_vjp, _vjp_fwd
 from .._tensor import Tensor
 from ..autograd.graph import Node
+from ._flatten import arg_tensors, flatten_args
 from ._program import _Program
 
 _bwd_jit = None  # made on first use (the backend must be up for jaxtorch's options)
 
 
+def _run_compiled_vjp(vjp_fn, ct):
+    global _bwd_jit
+    if _bwd_jit is None:
+        _bwd_jit = _xla.jit(_run_vjp)
+    return _bwd_jit(vjp_fn, ct)
+
+
 class CompiledFunctionBackward(Node):
-    """The autograd node of a compiled call: its backward is the compiled vjp program."""
+    """The autograd node of a compiled call: its backward is the compiled vjp program (double backward re-derives
+    it from the forward, as every node does)."""
 
     __slots__ = ()
-
-    def apply(self, cts, create_graph: bool):
-        if create_graph or self._vjp is None or not isinstance(self._vjp, jax.tree_util.Partial):
-            return super().apply(cts, create_graph)  # double backward: re-derived from the forward (slow path)
-        global _bwd_jit
-        from ..autograd.graph import _restructure, _torch_to_jax_ct
-
-        if _bwd_jit is None:
-            _bwd_jit = _xla.jit(_run_vjp)
-        ct_list = _torch_to_jax_ct(self._full_cts(cts, tensors=False))
-        ct = ct_list[0] if self.out_mask is None else _restructure(ct_list, self.out_mask)
-        return _torch_to_jax_ct(list(_bwd_jit(self._vjp, ct)))
-
-
-class _StaleDiff(Exception):
-    """Which inputs require grad changed since the program was built."""
+    _run_vjp = staticmethod(_run_compiled_vjp)
 
 
 class _AutogradProgram:
@@ -62,6 +56,10 @@ class _AutogradProgram:
         self.diff_state = tuple(k for k, t in enumerate(prog.lifted) if t._requires_grad)
         self.diff_args = tuple(i for i, m in enumerate(dyn) if m[0] == "T" and m[1])
         self.diff_pos = self.diff_state + tuple(n + i for i in self.diff_args)
+        self.diff_set = frozenset(self.diff_pos)
+        # argument leaf index -> position among the call's tensor arguments (arg_tensors order)
+        tensor_leaves = [i for i, is_t in enumerate(self.arg_is_tensor) if is_t]
+        self.tensor_of_leaf = {leaf: k for k, leaf in enumerate(tensor_leaves)}
         plan = prog.plan
         prog.written_pos = [k for k, w in enumerate(plan["written"]) if w]
         self.n_head = len(prog.written_pos) + plan["n_esc"]  # written state and escaped tensors come first
@@ -69,6 +67,7 @@ class _AutogradProgram:
         self.jaxpr_fn = jax.extend.core.jaxpr_as_fun(prog.closed)
         prog.closed = None
         self.fwd_exec = _xla.jit(_vjp_fwd(self._fn, (), self.diff_pos))
+        self.out_is_tensor = [m[0] == "T" for m in plan["out_tpl"][1] if not hasattr(m, "value")]
 
     def _fn(self, *vals):
         """The call as a pure function of (state payloads, argument leaves): outputs first, then written state
@@ -76,43 +75,37 @@ class _AutogradProgram:
         flat = tuple(self.jaxpr_fn(*vals))
         return flat[self.n_head:] + flat[:self.n_head]
 
-    def check(self) -> None:
-        if tuple(k for k, t in enumerate(self.lifted) if t._requires_grad) != self.diff_state:
-            raise _StaleDiff
+    def valid(self) -> bool:
+        """Whether the same state tensors require grad as when the program was built."""
+        return tuple(k for k, t in enumerate(self.lifted) if t._requires_grad) == self.diff_state
+
+    def __call__(self, args, kwargs):
+        leaves: list = []
+        flatten_args(args, kwargs, leaves)
+        return self.run(leaves, args, kwargs)
 
     def run(self, leaves, args=(), kwargs=None):
-        from ._flatten import arg_tensors
-
-        self.check()
         lifted = self.lifted
         vals = [t._data for t in lifted] + list(leaves)
-        diff_set = set(self.diff_pos)
         diff = tuple(vals[i] for i in self.diff_pos)
-        rest = tuple(None if i in diff_set else v for i, v in enumerate(vals))
+        rest = tuple(None if i in self.diff_set else v for i, v in enumerate(vals))
         main, vjp_fn, aux = self.fwd_exec(diff, rest)
         out = _merge(main, aux)
         mask = tuple(m is not None for m in main)
         n_out = len(out) - self.n_head
-        plan = self.prog.plan
+        node = None
         if any(mask):
-            tensors = arg_tensors(args, kwargs or {})
-            arg_leaf_tensor, ti = {}, 0
-            for i, is_t in enumerate(self.arg_is_tensor):
-                if is_t:
-                    arg_leaf_tensor[i] = tensors[ti]
-                    ti += 1
-            edges = tuple(lifted[p]._edge() if p < self.n_state else arg_leaf_tensor[p - self.n_state]._edge()
+            n = self.n_state
+            tensors = arg_tensors(args, kwargs or {}) if self.diff_args else ()
+            edges = tuple(lifted[p]._edge() if p < n else tensors[self.tensor_of_leaf[p - n]]._edge()
                           for p in self.diff_pos)
             avals = tuple(None if m is None else (m.shape, m.dtype) for m in main)
             node = CompiledFunctionBackward("compiled_function", vjp_fn, edges, self._fn, (), self.diff_pos,
                                             tuple(vals), mask, avals)
-        else:
-            node = None
-        out_marks = [m for m in plan["out_tpl"][1] if not hasattr(m, "value")]
         made = []
         for i in range(n_out):
             v = out[i]
-            if i < len(out_marks) and out_marks[i][0] == "T":
+            if i < len(self.out_is_tensor) and self.out_is_tensor[i]:
                 t = Tensor._make(v)
                 if node is not None and mask[i]:
                     t._requires_grad, t._grad_fn, t._out_idx = True, node, i

@@ -49,6 +49,17 @@ def signature(args, kwargs, leaves: list) -> tuple:
     return (treedef, tuple(sig))
 
 
+def erase_sizes(key: tuple) -> tuple:
+    """A program key (whose first entry is a `signature`) with tensor shapes replaced by their ranks and int
+    arguments by their type: the keys of one signature at different sizes (torch's automatic dynamic shapes make
+    both symbolic)."""
+    (treedef, sig), *rest = key
+    erased = tuple((len(x[0]), *x[1:]) if len(x) == 3 and type(x[0]) is tuple  # a tensor: (shape, dtype, rg)
+                   else (int,) if x[0] is int  # an int argument: (int, value)
+                   else x for x in sig)
+    return ((treedef, erased), *rest)
+
+
 def flatten_args(args, kwargs, leaves: list):
     """Template of (args, kwargs) with the dynamic leaves appended to `leaves`."""
     flat, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=_is_tensor)

@@ -18,8 +18,8 @@ from ..autograd.grad_mode import state as _grad_state
 from ._data_parallel import data_parallel_pending
 from ._discovery import (_Discovered, _drop_precreated, _drop_unused_precreated, _guess_state, _precreate_state,
                          _prepare_growth, _union)
-from ._flatten import flatten_args, signature
-from ._autograd import _AutogradProgram, _StaleDiff
+from ._flatten import arg_tensors, erase_sizes, flatten_args, signature
+from ._autograd import _AutogradProgram
 from ._program import _NeedLift, _Program
 from ._stats import _STATS
 
@@ -47,23 +47,6 @@ def _dynamo_disabled() -> bool:
 
 _BREAK_ERRORS = (GraphBreak, jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError,
                  jax.errors.TracerIntegerConversionError, jax.errors.TracerArrayConversionError)
-
-
-def _erase_shapes(key):
-    """A program key with tensor shapes replaced by their ranks and int arguments by their type: the keys of one
-    signature at different sizes (torch's automatic dynamic shapes make both symbolic)."""
-    (treedef, leaves), *rest = key
-    erased = tuple((len(x[0]), *x[1:]) if type(x) is tuple and len(x) == 3 and type(x[0]) is tuple
-                   else (int,) if type(x) is tuple and len(x) == 2 and x[0] is int  # ints become sizes too
-                   else x for x in leaves)
-    return ((treedef, erased), *rest)
-
-
-def _tensors(args, kwargs) -> list:
-    from ._flatten import arg_tensors
-
-    return arg_tensors(args, kwargs)
-
 
 
 class CompiledFunction:
@@ -112,12 +95,9 @@ class CompiledFunction:
         leaves: list = []
         key = self._key(args, kwargs, leaves)
         prog = self.programs.get(key)
-        if prog is not None and isinstance(prog, _AutogradProgram):
-            try:
-                prog.check()
-            except _StaleDiff:  # parameters frozen or unfrozen since: build again
-                del self.programs[key]
-                prog = None
+        if isinstance(prog, _AutogradProgram) and not prog.valid():  # parameters (un)frozen since: build again
+            del self.programs[key]
+            prog = None
         if prog is None:
             if key in self.eager_keys or not self._may_compile(key, args, kwargs):
                 self.eager_keys.add(key)
@@ -139,7 +119,7 @@ class CompiledFunction:
         if not prog.one_shot and not info["grown"]:
             key = self._key(args, kwargs)
             self.programs[key] = prog
-            fam = _erase_shapes(key)
+            fam = erase_sizes(key)
             self.families[fam] = self.families.get(fam, 0) + 1
 
     def _may_compile(self, key, args, kwargs) -> bool:
@@ -148,9 +128,9 @@ class CompiledFunction:
         jaxtorch runs new shapes of an already compiled signature eagerly (a growing sequence, e.g. generation
         with a KV cache, would otherwise compile a program per length): after two shapes by default, after one
         with dynamic=True or a dimension marked dynamic, never with dynamic=False. Then torch's recompile limit."""
-        built = self.families.get(_erase_shapes(key), 0)
+        built = self.families.get(erase_sizes(key), 0)
         if self.dynamic is not False and built:
-            marked = any(getattr(t, "_dynamo_dynamic_indices", None) for t in _tensors(args, kwargs))
+            marked = any(getattr(t, "_dynamo_dynamic_indices", None) for t in arg_tensors(args, kwargs))
             if built >= (1 if self.dynamic or marked else 2):
                 return False
         from .._dynamo import config as dynamo_config
@@ -200,10 +180,6 @@ class CompiledFunction:
             prog.one_shot = True
         self._remember(prog, args, kwargs)
         with _lock:
-            if isinstance(prog, _AutogradProgram):
-                leaves: list = []
-                flatten_args(args, kwargs, leaves)
-                return prog.run(leaves, args, kwargs)
             return prog(args, kwargs)
 
     def _build(self, entry, args, kwargs):

@@ -21,7 +21,7 @@ _STORED_RECORDS = (("version", b"3\n"), ("byteorder", b"little"))
 
 
 def archive(pkl: bytes, extra=(), name: str = "archive") -> bytes:
-    """A torch-layout zip (records stored, 64-byte aligned like torch's) around a hand-made data.pkl."""
+    """A torch-layout zip (records stored uncompressed) around a hand-made data.pkl."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
         for rec, data in (("data.pkl", pkl), *extra, *_STORED_RECORDS):
@@ -29,11 +29,11 @@ def archive(pkl: bytes, extra=(), name: str = "archive") -> bytes:
     return out.getvalue()
 
 
-def glob(module: str, name: str) -> bytes:
+def global_op(module: str, name: str) -> bytes:
     return b"c" + module.encode() + b"\n" + name.encode() + b"\n"
 
 
-def ustr(s: str) -> bytes:
+def unicode_op(s: str) -> bytes:
     b = s.encode()
     return b"X" + struct.pack("<I", len(b)) + b
 
@@ -51,9 +51,10 @@ def ints(xs) -> bytes:
 def tensor(key: str, numel: int, size, stride, offset: int = 0, storage: str = "FloatStorage") -> bytes:
     """The body (no PROTO, no STOP) of a `_rebuild_tensor_v2` call on storage `key`; memoised in slot 9 once."""
     numel_op = b"J" + struct.pack("<i", numel) if numel < 2**31 else b"\x8a\x08" + struct.pack("<q", numel)
-    return (glob("torch._utils", "_rebuild_tensor_v2") + b"((" + ustr("storage") + glob("torch", storage)
-            + ustr(key) + ustr("cpu") + numel_op + b"tQ" + b"J" + struct.pack("<i", offset) + ints(size)
-            + ints(stride) + b"\x89" + glob("collections", "OrderedDict") + b")Rt" + b"R")
+    return (global_op("torch._utils", "_rebuild_tensor_v2") + b"((" + unicode_op("storage")
+            + global_op("torch", storage)
+            + unicode_op(key) + unicode_op("cpu") + numel_op + b"tQ" + b"J" + struct.pack("<i", offset) + ints(size)
+            + ints(stride) + b"\x89" + global_op("collections", "OrderedDict") + b")Rt" + b"R")
 
 
 def _exec_payloads(canary: str) -> dict:
@@ -61,37 +62,40 @@ def _exec_payloads(canary: str) -> dict:
     shell = f"touch {canary}"
     p2 = b"\x80\x02"
     return {
-        "reduce_os_system": p2 + glob("os", "system") + ustr(shell) + b"\x85R.",
-        "reduce_posix_system": p2 + glob("posix", "system") + ustr(shell) + b"\x85R.",
-        "reduce_eval": p2 + glob("builtins", "eval") + ustr(touch) + b"\x85R.",
-        "reduce_exec_py2_name": p2 + glob("__builtin__", "exec") + ustr(touch) + b"\x85R.",
+        "reduce_os_system": p2 + global_op("os", "system") + unicode_op(shell) + b"\x85R.",
+        "reduce_posix_system": p2 + global_op("posix", "system") + unicode_op(shell) + b"\x85R.",
+        "reduce_eval": p2 + global_op("builtins", "eval") + unicode_op(touch) + b"\x85R.",
+        "reduce_exec_py2_name": p2 + global_op("__builtin__", "exec") + unicode_op(touch) + b"\x85R.",
         "protocol0_text": f"cos\nsystem\n(S'{shell}'\ntR.".encode(),
         "stack_global_eval": (b"\x80\x04" + proto4_str("builtins") + proto4_str("eval") + b"\x93"
                               + proto4_str(touch) + b"\x85R."),
-        "inst_opcode": b"(" + ustr(shell) + b"ios\nsystem\n.",
-        "obj_opcode": b"\x80\x02(" + glob("os", "system") + ustr(shell) + b"o.",
-        "newobj_popen": (p2 + glob("subprocess", "Popen") + b"(" + ustr("touch") + ustr(canary) + b"l\x85"
+        "inst_opcode": b"(" + unicode_op(shell) + b"ios\nsystem\n.",
+        "obj_opcode": b"\x80\x02(" + global_op("os", "system") + unicode_op(shell) + b"o.",
+        "newobj_popen": (p2 + global_op("subprocess", "Popen") + b"(" + unicode_op("touch") + unicode_op(canary)
+                         + b"l\x85"
                          + b"\x81."),
-        "newobj_ex_popen": (b"\x80\x04" + glob("subprocess", "Popen") + b"(" + ustr("touch") + ustr(canary)
+        "newobj_ex_popen": (b"\x80\x04" + global_op("subprocess", "Popen") + b"(" + unicode_op("touch")
+                            + unicode_op(canary)
                             + b"l\x85}\x92."),
-        "getattr_chain": (p2 + glob("builtins", "getattr") + glob("builtins", "__import__") + ustr("os")
-                          + b"\x85R" + ustr("system") + b"\x86R" + ustr(shell) + b"\x85R."),
-        "importlib": (p2 + glob("importlib", "import_module") + ustr("os") + b"\x85R."),
-        "functools_partial": (p2 + glob("functools", "partial") + glob("builtins", "eval") + ustr(touch)
+        "getattr_chain": (p2 + global_op("builtins", "getattr") + global_op("builtins", "__import__") + unicode_op("os")
+                          + b"\x85R" + unicode_op("system") + b"\x86R" + unicode_op(shell) + b"\x85R."),
+        "importlib": (p2 + global_op("importlib", "import_module") + unicode_op("os") + b"\x85R."),
+        "functools_partial": (p2 + global_op("functools", "partial") + global_op("builtins", "eval") + unicode_op(touch)
                               + b"\x86R)R."),
-        "operator_attrgetter": (p2 + glob("operator", "attrgetter") + ustr("system") + b"\x85R."),
-        "torch_load_recursion": p2 + glob("torch", "load") + ustr(canary) + b"\x85R.",
-        "numpy_reconstruct": (p2 + glob("numpy.core.multiarray", "_reconstruct") + glob("numpy", "ndarray")
+        "operator_attrgetter": (p2 + global_op("operator", "attrgetter") + unicode_op("system") + b"\x85R."),
+        "torch_load_recursion": p2 + global_op("torch", "load") + unicode_op(canary) + b"\x85R.",
+        "numpy_reconstruct": (p2 + global_op("numpy.core.multiarray", "_reconstruct") + global_op("numpy", "ndarray")
                               + b"K\x00\x85C\x01b\x87R."),
-        "build_setstate_on_allowed": (p2 + glob("torch", "Size") + b")\x85R}" + ustr("__setstate__")
-                                      + glob("builtins", "eval") + b"sb."),
-        "eval_inside_tensor_rebuild": (p2 + glob("torch._utils", "_rebuild_tensor_v2") + b"((" + ustr("storage")
-                                       + glob("builtins", "eval") + ustr(touch) + b"\x85R" + ustr("0")
-                                       + ustr("cpu") + b"K\x02tQK\x00K\x02\x85K\x01\x85\x89"
-                                       + glob("collections", "OrderedDict") + b")RtR."),
-        "ext_opcode": p2 + b"\x82\x01" + ustr(shell) + b"\x85R.",  # copyreg extension registry
+        "build_setstate_on_allowed": (p2 + global_op("torch", "Size") + b")\x85R}" + unicode_op("__setstate__")
+                                      + global_op("builtins", "eval") + b"sb."),
+        "eval_inside_tensor_rebuild": (p2 + global_op("torch._utils", "_rebuild_tensor_v2") + b"(("
+                                       + unicode_op("storage")
+                                       + global_op("builtins", "eval") + unicode_op(touch) + b"\x85R" + unicode_op("0")
+                                       + unicode_op("cpu") + b"K\x02tQK\x00K\x02\x85K\x01\x85\x89"
+                                       + global_op("collections", "OrderedDict") + b")RtR."),
+        "ext_opcode": p2 + b"\x82\x01" + unicode_op(shell) + b"\x85R.",  # copyreg extension registry
         "persid_text": b"(P" + f"os.system {shell}".encode() + b"\n.",
-        "reduce_pickle_loads": (p2 + glob("pickle", "loads") + b"C" + bytes([len(pickle.dumps(None))])
+        "reduce_pickle_loads": (p2 + global_op("pickle", "loads") + b"C" + bytes([len(pickle.dumps(None))])
                                 + pickle.dumps(None) + b"\x85R."),
     }
 
@@ -101,7 +105,7 @@ def build(canary: str) -> dict:
     corpus: dict[str, tuple[str, bytes]] = {k: ("exec", archive(v)) for k, v in _exec_payloads(canary).items()}
 
     # ---- amplification
-    expand8 = p2 + b"}(" + b"".join(ustr(f"e{i}") + tensor("0", 1, (2**28,), (0,)) for i in range(8)) + b"u."
+    expand8 = p2 + b"}(" + b"".join(unicode_op(f"e{i}") + tensor("0", 1, (2**28,), (0,)) for i in range(8)) + b"u."
     corpus["expand_8x1GiB"] = ("amplify", archive(expand8, [("data/0", b"\x00" * 4)]))
     corpus["expand_2d_overflowing"] = ("amplify", archive(p2 + tensor("0", 1, (2**31, 2**31), (0, 0)) + b".",
                                                           [("data/0", b"\x00" * 4)]))
@@ -113,7 +117,7 @@ def build(canary: str) -> dict:
     for i in range(1, 60):  # li = [l(i-1), l(i-1)]: 2**60 leaves, shared by reference
         nest += b"]q" + bytes([i]) + b"(h" + bytes([i - 1]) + b"h" + bytes([i - 1]) + b"e"
     corpus["billion_laughs"] = ("amplify", archive(nest + b"."))
-    corpus["bytearray_huge"] = ("amplify", archive(p2 + glob("builtins", "bytearray")
+    corpus["bytearray_huge"] = ("amplify", archive(p2 + global_op("builtins", "bytearray")
                                                    + b"\x8a\x06\x00\x00\x00\x00\x00\x01\x85R."))
     corpus["storage_numel_2_60"] = ("amplify", archive(p2 + tensor("0", 2**60, (2,), (1,)) + b".",
                                                        [("data/0", b"\x00" * 8)]))
@@ -135,8 +139,9 @@ def build(canary: str) -> dict:
     for header in (0x1950A86A20F9469CFC6C, 1001, {"protocol_version": 1001, "little_endian": True,
                                                   "type_sizes": {"short": 2, "int": 4, "long": 4}}):
         pickle.dump(header, legacy, protocol=2)
-    legacy.write(b"\x80\x02" + glob("torch._utils", "_rebuild_tensor") + b"((" + ustr("storage")
-                 + glob("torch", "FloatStorage") + ustr("k") + ustr("cpu") + b"K\x02NtQK\x00K\x02\x85K\x01\x85tR.")
+    legacy.write(b"\x80\x02" + global_op("torch._utils", "_rebuild_tensor") + b"((" + unicode_op("storage")
+                 + global_op("torch", "FloatStorage") + unicode_op("k") + unicode_op("cpu")
+                 + b"K\x02NtQK\x00K\x02\x85K\x01\x85tR.")
     pickle.dump(["k"], legacy, protocol=2)
     legacy.write(struct.pack("<q", 1 << 50) + b"\x00" * 8)
     corpus["legacy_storage_size_2_50"] = ("lie", legacy.getvalue())

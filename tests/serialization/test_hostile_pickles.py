@@ -15,21 +15,15 @@ import torch
 import jaxtorch as jt
 from jaxtorch import serialization
 
+sys.path.insert(0, os.path.dirname(__file__))
+from _hostile_corpus import global_op, tensor, unicode_op  # noqa: E402
+
 
 def zip_with(pkl: bytes, extra=(), name="archive") -> bytes:
     """A torch-layout archive around a hand-made data.pkl."""
     out = io.BytesIO()
     serialization._write_zip(out, name, [("data.pkl", pkl), *extra, ("version", b"3\n")])
     return out.getvalue()
-
-
-def global_op(module: str, name: str) -> bytes:
-    return b"c" + module.encode() + b"\n" + name.encode() + b"\n"
-
-
-def unicode_op(s: str) -> bytes:
-    b = s.encode()
-    return b"X" + struct.pack("<I", len(b)) + b
 
 
 @pytest.fixture
@@ -159,14 +153,7 @@ def test_nothing_is_imported(tmp_path, monkeypatch, canary):
 
 
 def tensor_pkl(key: str, numel: int, size=(2,), stride=(1,), storage="FloatStorage") -> bytes:
-    def ints(xs):
-        return b"(" + b"".join(b"J" + struct.pack("<i", x) if x < 2**31 else b"\x8a\x08" + struct.pack("<q", x)
-                                 for x in xs) + b"t"
-
-    numel_op = b"J" + struct.pack("<i", numel) if numel < 2**31 else b"\x8a\x08" + struct.pack("<q", numel)
-    return (b"\x80\x02" + global_op("torch._utils", "_rebuild_tensor_v2") + b"((" + unicode_op("storage")
-            + global_op("torch", storage) + unicode_op(key) + unicode_op("cpu") + numel_op + b"tQK\x00"
-            + ints(size) + ints(stride) + b"\x89" + global_op("collections", "OrderedDict") + b")Rt" + b"R.")
+    return b"\x80\x02" + tensor(key, numel, size, stride, storage=storage) + b"."
 
 
 def test_well_formed_tensor_pkl_loads():
