@@ -97,9 +97,10 @@ def host_impl(jnp_fn):
 _default_device = None
 
 
-def _on_host(np_fn, static, vals):
-    """np_fn on the payloads when every array is small and on one CPU device; None when the call must take
-    the jitted path. Results land where the jitted op would put them (the inputs' device, committed alike)."""
+def _on_host(np_fn, static, vals, max_bytes: int = HOST_MAX_BYTES):
+    """np_fn on the payloads when the arrays are small (at most `max_bytes` in all, each result too) and on one
+    CPU device; None when the call must take the jitted path. Results land where the jitted op would put them
+    (the inputs' device, committed alike)."""
     global _default_device
     dev = None
     committed = False
@@ -114,7 +115,7 @@ def _on_host(np_fn, static, vals):
             if d.platform != "cpu" or (dev is not None and d != dev):
                 return None
             nbytes += v.nbytes
-            if nbytes > HOST_MAX_BYTES:
+            if nbytes > max_bytes:
                 return None
             dev = d
             committed = committed or v.committed
@@ -135,7 +136,7 @@ def _on_host(np_fn, static, vals):
     res = []
     for o in outs:
         o = np.asarray(o)
-        if o.nbytes > HOST_MAX_BYTES:
+        if o.nbytes > max_bytes:
             return None
         if o.base is not None or not o.flags.writeable:  # never alias a jax buffer (it may be donated later)
             o = o.copy()

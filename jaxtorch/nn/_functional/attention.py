@@ -14,9 +14,13 @@ import warnings
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
+from ... import _trace_state as _ts
 from ..._ops import _threefry
+from ..._ops import _dispatch
 from ..._ops._dispatch import apply
+from ...autograd import grad_mode as _gm
 from ... import _dtype as _dt
 from ..._dtype import bool_ as _bool
 from ..._tensor import Tensor
@@ -202,6 +206,59 @@ def _sdpa_impl(q, k, v, mask, keep, *, scale, causal, gqa, fused=None):
     return jnp.matmul(w, v)
 
 
+_KV_BUCKET_MIN = 16
+_KV_BUCKET_MAX_BYTES = 64 << 20  # key + value + mask copied on the host; beyond this every length compiles
+
+
+def _kv_bucket(n: int) -> int:
+    """The key length an eager attention call is padded to: the smallest of 16, 24, 32, 48, 64, 96, … (2**k or
+    1.5 * 2**k) that holds n, so that a sequence growing one position per call (decoding with a KV cache)
+    compiles two programs per doubling of its length instead of one per length; at most a third is padding."""
+    if n <= _KV_BUCKET_MIN:
+        return _KV_BUCKET_MIN
+    p = 1 << (n - 1).bit_length()
+    return p * 3 // 4 if p * 3 // 4 >= n else p
+
+
+def _pad_kv(k, v, mask, *, s_pad):
+    """key and value zero-padded to s_pad positions, with a mask that keeps the padding out of every row: the
+    caller's bool mask padded with False, a float mask with -inf, no mask a (s_pad,) keep vector."""
+    S = k.shape[-2]
+    k = np.pad(k, [(0, 0)] * (k.ndim - 2) + [(0, s_pad - S), (0, 0)])
+    v = np.pad(v, [(0, 0)] * (v.ndim - 2) + [(0, s_pad - S), (0, 0)])
+    if mask is None:
+        return k, v, np.arange(s_pad) < S
+    if mask.shape[-1] != S:  # 1, broadcast over the keys
+        mask = np.broadcast_to(mask, mask.shape[:-1] + (S,))
+    fill = False if mask.dtype == np.bool_ else -np.inf
+    return k, v, np.pad(mask, [(0, 0)] * (mask.ndim - 1) + [(0, s_pad - S)], constant_values=fill)
+
+
+def _bucketed_kv(key: Tensor, value: Tensor, attn_mask: Tensor | None):
+    """(key, value, mask) padded along the key length to `_kv_bucket`, or None to run as given.
+
+    Eager calls only, outside autograd recording and without dropout (the caller checks that), on CPU tensors
+    the host can pad: XLA compiles a program per shape, so a decoding loop whose key length grows by one each
+    token would otherwise compile one attention program per token. Padded keys get a masked-out score (weight
+    exactly 0), so the result is the unpadded one up to the summation order of the softmax and the product."""
+    if _ts.observer is not None:
+        return None
+    S = key.shape[-2] if key.dim() >= 2 else 0
+    if S == 0 or value.dim() < 2 or value.shape[-2] != S:  # (a length already a bucket size is still given the
+        # keep mask, so that it shares the bucket's program)
+        return None
+    if attn_mask is not None and (attn_mask.dim() == 0 or attn_mask.shape[-1] not in (1, S)):
+        return None
+    args = (key, value, attn_mask)
+    if _gm.state.enabled and any(t is not None and t.requires_grad for t in args):
+        return None
+    vals = tuple(None if t is None else t._value() for t in args)
+    if _dispatch._tracing(vals) or any(v is not None and not isinstance(v, jax.Array) for v in vals):
+        return None
+    out = _dispatch._on_host(_pad_kv, (("s_pad", _kv_bucket(S)),), vals, _KV_BUCKET_MAX_BYTES)
+    return None if out is None else tuple(Tensor._make(o) for o in out)
+
+
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
                                  dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
                                  enable_gqa: bool = False) -> Tensor:
@@ -237,6 +294,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     static = (("scale", s), ("causal", bool(is_causal)), ("gqa", bool(enable_gqa)))
     if fused is not None and (enable_gqa or key.shape[-3] == query.shape[-3]) and value.shape[-3] == key.shape[-3]:
         static += (("fused", fused),)
+    elif keep is None and not (_gm.state.enabled and query.requires_grad):
+        padded = _bucketed_kv(key, value, attn_mask)
+        if padded is not None:
+            key, value, attn_mask = padded
     return apply(_sdpa_impl, (query, key, value, attn_mask, keep), static, "scaled_dot_product_attention")
 
 
