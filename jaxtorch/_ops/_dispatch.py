@@ -84,14 +84,88 @@ def host_impl(jnp_fn):
     """Register the decorated NumPy function as the host twin of `jnp_fn` (same signature, bit-identical
     results; it may return NotImplemented to decline a call). Eagerly, outside autograd recording, small
     single-device CPU inputs then run through the twin: no XLA compile for a shape seen once, which is what a
-    growing sequence (generation with a KV cache) costs otherwise. Only data movement qualifies: an op that
-    computes values stays on XLA, so numbers never depend on which path ran."""
+    growing sequence (generation with a KV cache) or a mask built per step costs otherwise. Only results that are
+    exact on both paths qualify: data movement (selecting, moving, copying elements; any dtype) and integer/bool
+    arithmetic (`int_host_impl`). Floating-point arithmetic stays on XLA, whose CPU kernels flush subnormals and
+    round transcendentals their own way, so numbers never depend on which path ran."""
 
     def deco(np_fn):
         HOST_IMPLS[jnp_fn] = np_fn
         return np_fn
 
     return deco
+
+
+def exact_dtype(d) -> bool:
+    """Whether arithmetic in dtype d is exact, so the same on NumPy and XLA: bool and integers (which wrap)."""
+    d = np.dtype(d)
+    return d == np.bool_ or np.issubdtype(d, np.integer)
+
+
+def int_host_impl(jnp_fn):
+    """`host_impl` for a twin that is exact only on integer and bool values: it runs when every array argument,
+    every Python scalar and the `dtype` static (when the op has one) are integer or bool, with NumPy's overflow
+    warnings off (both paths wrap around); anything else, or a Python int the dtype cannot hold, takes XLA."""
+
+    def deco(np_fn):
+        def twin(*args, **static):
+            d = static.get("dtype")
+            if d is not None and not exact_dtype(d):
+                return NotImplemented
+            for a in args:
+                if isinstance(a, np.ndarray):
+                    if not exact_dtype(a.dtype):
+                        return NotImplemented
+                elif a is not None and not isinstance(a, int):
+                    return NotImplemented
+            try:
+                with np.errstate(all="ignore"):
+                    return np_fn(*args, **static)
+            except (OverflowError, TypeError):  # a Python int the dtype cannot hold; NumPy's bool subtract
+                return NotImplemented
+
+        HOST_IMPLS[jnp_fn] = twin
+        return np_fn
+
+    return deco
+
+
+def exact_scalar(v, dtype):
+    """The Python scalar or 0-d array v as a NumPy value of dtype when that conversion is exact (no rounding, no
+    subnormal: both paths then give the same element), else None."""
+    try:
+        with np.errstate(all="ignore"):
+            c = np.asarray(v).astype(dtype)
+    except (OverflowError, TypeError, ValueError):
+        return None
+    if c.ndim != 0:
+        return None
+    src = np.asarray(v)
+    if exact_dtype(dtype):
+        return c if exact_dtype(src.dtype) and int(c) == int(src) else None
+    if src.dtype.kind == "c" or c.dtype.kind == "c":
+        return None
+    f = float(c)
+    if f != f:
+        return c if float(src) != float(src) else None
+    if f != float(src) or (f != 0 and abs(f) < np.finfo(c.dtype).tiny):
+        return None
+    return c
+
+
+def host_constant(np_fn, static: tuple, nbytes: int):
+    """A factory's result (of nbytes bytes) computed on the host when the default device is the CPU and it is
+    small (None otherwise, or when np_fn declines): zeros, ones and integer aranges of a new shape then compile
+    nothing."""
+    global _default_device
+    if nbytes > HOST_MAX_BYTES or jax.config.jax_default_device is not None:
+        return None
+    if _default_device is None:
+        _default_device = jax.devices()[0]
+    if _default_device.platform != "cpu":
+        return None
+    out = np_fn(**dict(static))
+    return None if out is NotImplemented else jax.device_put(out)
 
 
 _default_device = None

@@ -17,7 +17,7 @@ from .. import _dtype as _dt
 from .._device import current_default, default_device, jax_device, to_device
 from .._tensortype import check_layout as _check_layout
 from .._tensor import Size, Tensor
-from ._dispatch import apply, host_impl, jitted
+from ._dispatch import apply, exact_scalar, host_constant, host_impl, int_host_impl, jitted
 from ._registry import register
 
 
@@ -250,7 +250,15 @@ def _fill(shape, dtype, value, device, requires_grad):
     d = _dt.to_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     if _wants_meta(device):
         return _finish(meta_tensor(shape, d), None, requires_grad)
-    if value == 0 and not isinstance(value, Tensor):
+    arr = None
+    nbytes = math.prod(shape) * np.dtype(d.np).itemsize
+    if not isinstance(value, Tensor):
+        v = exact_scalar(value, d.np)
+        if v is not None:
+            arr = host_constant(np.full, (("shape", shape), ("fill_value", v), ("dtype", d.np)), nbytes)
+    if arr is not None:
+        pass
+    elif value == 0 and not isinstance(value, Tensor):
         arr = jitted(_zeros_impl, (("shape", shape), ("dtype", d.np)))()
     elif value == 1 and not isinstance(value, Tensor):
         arr = jitted(_ones_impl, (("shape", shape), ("dtype", d.np)))()
@@ -333,6 +341,16 @@ def _arange_impl(start, step, *, n, dtype):
             ).astype(dtype)
 
 
+def _fits(dtype, *values) -> bool:
+    info = np.iinfo(dtype)
+    return builtins.all(info.min <= v <= info.max for v in values)
+
+
+def _arange_host(*, start, step, n, dtype):
+    """Integer aranges (start and step Python ints, every value within int64): exact on both paths."""
+    return (start + step * np.arange(n, dtype=np.int64)).astype(dtype)
+
+
 @register(method=False)
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     _check_layout(layout, "arange")
@@ -352,7 +370,13 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
         # torch computes float aranges in double then casts, which this matches
         arr = jitted(_arange_impl, (("n", n), ("dtype", d.np)))(float(start), float(step))
     else:
-        arr = jitted(_arange_impl, (("n", n), ("dtype", d.np)))(start, step)
+        arr = None
+        if isinstance(start, int) and isinstance(step, int) and np.issubdtype(d.np, np.integer) and \
+                _fits(d.np, start, start + step * builtins.max(n - 1, 0)):
+            arr = host_constant(_arange_host, (("start", start), ("step", step), ("n", n), ("dtype", d.np)),
+                                n * np.dtype(d.np).itemsize)
+        if arr is None:
+            arr = jitted(_arange_impl, (("n", n), ("dtype", d.np)))(start, step)
     return _finish(Tensor._make(arr), device, requires_grad)
 
 
@@ -581,6 +605,11 @@ def _convert_impl(x, *, dtype):
     return x.astype(dtype)
 
 
+@int_host_impl(_convert_impl)
+def _convert_host(x, *, dtype):  # between integer and bool dtypes: wraps (or tests != 0) on both paths
+    return x.astype(dtype)
+
+
 def convert(t: Tensor, d: _dt.dtype) -> Tensor:
     if t._data.dtype == d.np:
         return t
@@ -753,6 +782,12 @@ def _broadcastable(a, b):
 
 def _fill_impl(x, v, *, dtype):
     return jnp.full(x.shape, v, dtype)
+
+
+@host_impl(_fill_impl)
+def _fill_host(x, v, *, dtype):
+    e = exact_scalar(v, dtype)
+    return NotImplemented if e is None else np.full(x.shape, e, dtype)
 
 
 @register("fill_", out=False)

@@ -12,7 +12,7 @@ from jax import lax
 from .. import _dtype as _dt
 from .._tensor import Tensor
 from ._checks import wrap_dim
-from ._dispatch import apply, host_impl
+from ._dispatch import apply, exact_scalar, host_impl
 from ._promote import result_np
 from ._registry import register
 from .shape import make_view
@@ -138,6 +138,16 @@ def _basic_index_host(x, *, items):
 
 def _adv_index_impl(x, *tensors, items):
     return x[_decode(items, tensors)]
+
+
+@host_impl(_adv_index_impl)
+def _adv_index_host(x, *tensors, items):
+    if any(t.dtype.kind not in "iu" for t in tensors):
+        return NotImplemented
+    try:  # NumPy's advanced-indexing rules are jnp's; out-of-range indices (jnp clamps) take the jitted path
+        return x[_decode(items, tensors)]
+    except IndexError:
+        return NotImplemented
 
 
 def _masks_to_ints(items, tensors):
@@ -491,6 +501,14 @@ def index_put(input, indices, values, accumulate=False):
 
 def _masked_fill_impl(x, m, v):
     return jnp.where(m, jnp.asarray(v).astype(x.dtype), x)
+
+
+@host_impl(_masked_fill_impl)
+def _masked_fill_host(x, m, v):
+    e = exact_scalar(v, x.dtype)
+    if e is None or m.dtype != np.bool_:
+        return NotImplemented
+    return np.where(m, e, x)
 
 
 @register(inplace=True)

@@ -19,7 +19,7 @@ from .._tensor import Tensor
 from ..autograd import grad_mode as _gm
 from . import shape as _shape
 from ._checks import wrap_dim
-from ._dispatch import apply
+from ._dispatch import apply, int_host_impl
 from ._promote import result_np, to_float_np
 from ._registry import _dt_name, register
 
@@ -47,6 +47,11 @@ def _isin_impl(e, t, *, dtype, invert):
     hit = jnp.any(e.astype(dtype).reshape(e.shape + (1,)) == t.astype(dtype).reshape(-1), axis=-1) \
         if t.size else jnp.zeros(e.shape, bool)
     return ~hit if invert else hit
+
+
+@int_host_impl(_isin_impl)
+def _isin_host(e, t, *, dtype, invert):
+    return np.isin(e.astype(dtype), t.astype(dtype), invert=invert)
 
 
 @register(method=False)

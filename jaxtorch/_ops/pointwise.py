@@ -20,7 +20,7 @@ from jax.scipy import special as jsp
 from .. import _dtype as _dt
 from .._tensor import Tensor
 from ..autograd import grad_mode as _gm
-from ._dispatch import apply
+from ._dispatch import apply, exact_dtype, exact_scalar, host_impl, int_host_impl
 from ._promote import result_np, to_float_np
 from ._registry import _fit_inplace, register
 from ._checks import broadcast_error
@@ -29,6 +29,24 @@ from ._checks import broadcast_error
 def _c(x, dtype):
     """Cast an operand (array, tracer or Python scalar) to dtype inside a traced function."""
     return lax.convert_element_type(x, dtype) if x is not None else None
+
+
+# NumPy twins of the jnp functions whose integer/bool results are exact (see _dispatch.int_host_impl)
+_EXACT_ON_INTS = {f.__name__: f for f in (
+    np.add, np.subtract, np.multiply, np.maximum, np.minimum, np.bitwise_and, np.bitwise_or, np.bitwise_xor,
+    np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal, np.logical_and, np.logical_or,
+    np.logical_xor)}
+
+
+def _int_twin_of(impl, jfn, with_dtype=True):
+    """Register the NumPy twin of a binary impl `jfn(_c(a, dtype), _c(b, dtype))` (or `jfn(a, b)`)."""
+    np_fn = _EXACT_ON_INTS.get(getattr(jfn, "__name__", None))
+    if np_fn is None:
+        return
+    if with_dtype:
+        int_host_impl(impl)(lambda a, b, *, dtype: np_fn(np.asarray(a, dtype), np.asarray(b, dtype)))
+    else:
+        int_host_impl(impl)(np_fn)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,6 +295,9 @@ def _bitwise_not_impl(x):
     return jnp.invert(x)
 
 
+int_host_impl(_bitwise_not_impl)(np.invert)
+
+
 @register(inplace=True, dunders=("__invert__",))
 def bitwise_not(input, *, out=None):
     if jnp.issubdtype(input._data.dtype, jnp.inexact):
@@ -343,6 +364,7 @@ def _def_binary(name, jfn, kind="same", aliases=(), dunders=(), rdunders=(), idu
         return jfn(_c(a, dtype), _c(b, dtype))
 
     impl.__name__ = name
+    _int_twin_of(impl, jfn)
 
     def op(input, other, *, out=None):
         if not isinstance(other, Tensor) and not isinstance(other, numbers.Number):
@@ -378,6 +400,10 @@ def _add_impl(a, b, *, dtype):
 
 def _sub_impl(a, b, *, dtype):
     return _c(a, dtype) - _c(b, dtype)
+
+
+_int_twin_of(_add_impl, jnp.add)
+_int_twin_of(_sub_impl, jnp.subtract)
 
 
 def _sub_alpha_impl(a, b, alpha, *, dtype):
@@ -620,6 +646,7 @@ def _def_compare(name, jfn, dunder=None, aliases=()):
         return jfn(_c(a, dtype), _c(b, dtype))
 
     impl.__name__ = name
+    _int_twin_of(impl, jfn)
 
     def op(input, other, *, out=None):
         other = _coerce_other(other)
@@ -648,6 +675,7 @@ def _def_logical(name, jfn):
         return jfn(a, b)
 
     impl.__name__ = name
+    _int_twin_of(impl, jfn, with_dtype=False)
 
     def op(input, other, *, out=None):
         return _binary_apply(impl, input, other, (), name)
@@ -694,6 +722,25 @@ def equal(input, other) -> bool:
 
 def _where_impl(c, a, b, *, dtype):
     return jnp.where(c, _c(a, dtype), _c(b, dtype))
+
+
+@host_impl(_where_impl)
+def _where_host(c, a, b, *, dtype):
+    """A selection: exact for any dtype when no operand needs rounding into it."""
+    if not isinstance(c, np.ndarray) or not exact_dtype(c.dtype):
+        return NotImplemented
+    ops = []
+    for v in (a, b):
+        if isinstance(v, np.ndarray) and v.ndim:
+            if v.dtype != dtype and not (exact_dtype(v.dtype) and exact_dtype(dtype)):
+                return NotImplemented
+            v = v.astype(dtype, copy=False)
+        else:
+            v = exact_scalar(v, dtype)
+            if v is None:
+                return NotImplemented
+        ops.append(v)
+    return np.where(c, *ops)
 
 
 def _tensor_where(self, condition, y):

@@ -14,7 +14,7 @@ from .. import return_types as rt
 from .. import _autocast
 from .._tensor import Tensor
 from ._checks import wrap_dim, wrap_dims
-from ._dispatch import apply
+from ._dispatch import apply, int_host_impl
 from ._promote import dtype_np, to_float_np
 from ._registry import register
 
@@ -40,6 +40,11 @@ def _sum_dtype(d, dtype):
 
 def _sum_impl(x, *, axis, keepdims, dtype):
     return jnp.sum(x.astype(dtype), axis=axis, keepdims=keepdims)
+
+
+@int_host_impl(_sum_impl)
+def _sum_host(x, *, axis, keepdims, dtype):
+    return np.sum(x.astype(dtype), axis=axis, keepdims=keepdims)
 
 
 @register()
@@ -199,6 +204,10 @@ def _min_all_impl(x):
     return jnp.min(x)
 
 
+int_host_impl(_max_all_impl)(np.max)
+int_host_impl(_min_all_impl)(np.min)
+
+
 def _max_dim_impl(x, *, axis, keepdims):
     idx = jnp.argmax(x, axis=axis, keepdims=True)
     vals = jnp.take_along_axis(x, idx, axis=axis)
@@ -279,6 +288,20 @@ def _argmin_impl(x, *, axis, keepdims):
     return jnp.argmin(x, axis=axis, keepdims=keepdims).astype(jnp.int64)
 
 
+def _arg_host(np_fn):
+    def twin(x, *, axis, keepdims):  # both paths pick the first of equal values
+        if axis is None:
+            r = np.asarray(np_fn(x.reshape(-1)))
+            return (r.reshape((1,) * x.ndim) if keepdims else r).astype(np.int64)
+        return np.asarray(np_fn(x, axis=axis, keepdims=keepdims)).astype(np.int64)
+
+    return twin
+
+
+int_host_impl(_argmax_impl)(_arg_host(np.argmax))
+int_host_impl(_argmin_impl)(_arg_host(np.argmin))
+
+
 @register()
 def argmax(input, dim=None, keepdim=False):
     _check_nonempty("argmax", input, dim)
@@ -312,6 +335,10 @@ def _any_impl(x, *, axis, keepdims):
     return jnp.any(x, axis=axis, keepdims=keepdims)
 
 
+int_host_impl(_all_impl)(np.all)  # integer/bool inputs only: XLA:CPU reads float subnormals as 0
+int_host_impl(_any_impl)(np.any)
+
+
 @register()
 def all(input, dim=None, keepdim=False, *, out=None):
     r = apply(_all_impl, (input,), (("axis", _dims(dim, input.ndim)), ("keepdims", bool(keepdim))), "all")
@@ -326,6 +353,11 @@ def any(input, dim=None, keepdim=False, *, out=None):
 
 def _cumsum_impl(x, *, axis, dtype):
     return jnp.cumsum(x.astype(dtype), axis=axis)
+
+
+@int_host_impl(_cumsum_impl)
+def _cumsum_host(x, *, axis, dtype):
+    return np.cumsum(x.astype(dtype), axis=axis)
 
 
 def _cumprod_impl(x, *, axis, dtype):

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from ..._ops._dispatch import apply
+from ..._ops._dispatch import apply, exact_scalar, host_impl
 from ..._tensor import Tensor
 
 __all__ = ["pad"]
@@ -31,6 +31,14 @@ def _pad_impl(x, value, *, pads, mode):
                enumerate(pads))
     x = x[sl]
     return jnp.pad(x, [(max(lo, 0), max(hi, 0)) for lo, hi in pads], mode=_JNP_MODE[mode])
+
+
+@host_impl(_pad_impl)
+def _pad_host(x, value, *, pads, mode):
+    v = exact_scalar(0 if value is None else value, x.dtype)
+    if mode != "constant" or v is None or any(lo < 0 or hi < 0 for lo, hi in pads):
+        return NotImplemented
+    return np.pad(x, pads, constant_values=v)
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:

@@ -8,7 +8,7 @@ import numpy as np
 from jax import lax
 
 from ... import _dtype as _dt
-from ..._ops._dispatch import apply
+from ..._ops._dispatch import apply, host_impl
 from ..._tensor import Tensor
 from ...autograd import grad_mode as _gm
 
@@ -46,6 +46,14 @@ def _embedding(weight, idx, *, padding_idx, scale_grad_by_freq):
         # the padding row receives no gradient
         out = jnp.where((idx == padding_idx)[..., None], lax.stop_gradient(out), out)
     return out
+
+
+@host_impl(_embedding)
+def _embedding_host(weight, idx, *, padding_idx, scale_grad_by_freq):
+    """The rows of weight (padding_idx and scale_grad_by_freq change only the gradient)."""
+    if idx.dtype.kind not in "iu" or (idx.size and (idx.min() < 0 or idx.max() >= weight.shape[0])):
+        return NotImplemented
+    return np.take(weight, idx, axis=0)
 
 
 def _renorm_rows(weight, idx, max_norm, *, norm_type):
