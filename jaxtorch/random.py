@@ -93,15 +93,59 @@ def _gen(generator) -> Generator:
     return default_generator if generator is None else generator
 
 
+# Samplers whose value at flat index i depends only on the key and i (threefry's partitionable counters, then an
+# elementwise transform with scalar arguments): the first n values of a draw of shape (m,) are the draw of any
+# shape of n elements. random_ops registers them.
+PREFIX_SAMPLERS: set = set()
+_DRAW_BUCKET_MIN = 1024
+_DRAW_BUCKET_MAX_BYTES = 64 << 20  # the host copies the kept prefix: a memcpy, cheap next to a compile
+
+
+def _draw_bucket(n: int) -> int:
+    return max(_DRAW_BUCKET_MIN, 1 << (n - 1).bit_length())
+
+
+def _bucketed_static(g, sampler, args, static):
+    """(static with a flat bucket-sized shape, n, shape) for an eager draw of a prefix sampler that the host can cut
+    down, else None. Eagerly XLA compiles each draw program per shape (~70 ms for threefry on CPU), and model
+    initialisation draws once per parameter shape; drawing 2**k values and keeping the first n gives the same
+    values with one program per power of two."""
+    from . import _trace_state as _ts
+
+    if sampler not in PREFIX_SAMPLERS or _ts.observer is not None or isinstance(g._key._data, jax.core.Tracer):
+        return None
+    if not getattr(jax.config, "jax_threefry_partitionable", True) or any(not isinstance(a, (int, float))
+                                                                            for a in args):
+        return None
+    st = dict(static)
+    shape = tuple(st["shape"])
+    n = int(np.prod(shape))
+    b = _draw_bucket(n) if n else n
+    if b == n or b * np.dtype(st["dtype"]).itemsize > _DRAW_BUCKET_MAX_BYTES:
+        return None
+    return tuple((k, (b,) if k == "shape" else v) for k, v in static), n, shape
+
+
+def _prefix(x, *, n, shape):
+    return x[:n].reshape(shape)
+
+
 def draw(generator, sampler, args: tuple = (), static: tuple = (), name: str = "random"):
     """Run sampler(key, *args, **static) with the generator's next key; bump the counter."""
-    from ._ops._dispatch import apply
+    from ._ops._dispatch import _on_host, apply
 
     g = _gen(generator)
+    bucketed = _bucketed_static(g, sampler, args, static)
+    if bucketed is not None:
+        static = bucketed[0]
     res = apply(_draw_impl, (g._key, g._counter) + tuple(args), (("sampler", sampler),) + tuple(static), name)
     sample, counter = res
     g._counter._data = counter._data
     g._counter._box()[0] += 1
+    if bucketed is not None:
+        _, n, shape = bucketed
+        cut = _on_host(_prefix, (("n", n), ("shape", shape)), (sample._data,), _DRAW_BUCKET_MAX_BYTES)
+        sample = Tensor._make(cut if cut is not None else sample._data[:n].reshape(shape))
     return sample
 
 

@@ -13,7 +13,7 @@ from .. import _dtype as _dt
 from . import _threefry
 from .._tensortype import check_layout as _check_layout
 from .._tensor import Tensor
-from ..random import draw
+from ..random import PREFIX_SAMPLERS, draw
 from .creation import _finish, _size_args, _wants_meta, meta_tensor
 from ._registry import register
 
@@ -32,6 +32,9 @@ def _normal(key, *, shape, dtype):
 
 def _normal_ms(key, mean, std, *, shape, dtype):
     return _threefry.normal(key, shape, dtype) * jnp.asarray(std, dtype) + jnp.asarray(mean, dtype)
+
+
+PREFIX_SAMPLERS.update((_uniform, _uniform_range, _normal, _normal_ms))
 
 
 def _randint(key, lo, hi, *, shape, dtype):

@@ -1,0 +1,67 @@
+"""Eager draws of the prefix samplers (rand, randn, normal, uniform_, normal_) are drawn at a power-of-two
+length and cut down on the host (jaxtorch/random.py, _bucketed_static): the values are the ones an exact-shape
+draw gives (threefry's counters are per flat index), and initialising many parameter shapes compiles one draw
+program per power of two."""
+
+import math
+
+import numpy as np
+import pytest
+
+import jaxtorch
+from jaxtorch import random as R
+from jaxtorch._ops import random_ops
+
+
+def _draws(seed):
+    jaxtorch.manual_seed(seed)
+    w = jaxtorch.empty(37, 5)
+    out = [jaxtorch.randn(3, 7), jaxtorch.rand(1000), w.normal_(0.5, 0.02).clone(), w.uniform_(-2, 3).clone(),
+           jaxtorch.normal(1.0, 2.0, size=(6, 6)), jaxtorch.randn(0, 3), jaxtorch.randn(2, 1024, dtype=jaxtorch.float64)]
+    return [t.numpy() for t in out], jaxtorch.random.default_generator.get_state().numpy()
+
+
+def test_values_equal_exact_shape_draws(monkeypatch):
+    got, state = _draws(5)
+    monkeypatch.setattr(R, "PREFIX_SAMPLERS", set())  # every draw at its own shape
+    ref, ref_state = _draws(5)
+    for a, b in zip(got, ref):
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(state, ref_state)  # the generator advanced alike
+
+
+@pytest.mark.parametrize("n", [1, 1023, 1024, 1025, 5000, 70000])
+def test_bucket(n):
+    b = R._draw_bucket(n)
+    assert b >= n and b >= 1024 and b & (b - 1) == 0 and (n <= 1024 or b < 2 * n)
+
+
+def test_initialising_many_shapes_compiles_per_power_of_two():
+    static = (("sampler", random_ops._normal_ms), ("shape", None), ("dtype", np.dtype(np.float32)))
+    shapes = [(33, 17), (40, 13), (51, 11), (29, 19), (600, 3), (1500,), (2001,)]
+    programs = set()
+    for s in shapes:
+        st = R._bucketed_static(R.default_generator, random_ops._normal_ms, (0.0, 1.0),
+                                tuple((k, s if k == "shape" else v) for k, v in static[1:]))
+        programs.add(st[0][0][1])
+        jaxtorch.empty(*s).normal_()
+    assert programs == {(1024,), (2048,)}
+    assert len(programs) < len(shapes)
+    assert all(math.prod(p) >= 1024 for p in programs)
+
+
+def test_compiled_draws_keep_their_shape():
+    seen = []
+
+    @jaxtorch.compile
+    def f(x):
+        seen.append(R._bucketed_static(R.default_generator, random_ops._normal, (),
+                                       (("shape", (3, 5)), ("dtype", np.dtype(np.float32)))))
+        return x + jaxtorch.randn(3, 5)
+
+    jaxtorch.manual_seed(0)
+    out = f(jaxtorch.zeros(3, 5))
+    jaxtorch.manual_seed(0)
+    assert seen and all(s is None for s in seen)
+    np.testing.assert_array_equal(out.numpy(), jaxtorch.randn(3, 5).numpy())  # eager (bucketed) = compiled
