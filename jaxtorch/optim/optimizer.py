@@ -30,6 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _trace_state
+from .._ops._dispatch import many_op_program
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
 from ..nn.modules.module import RemovableHandle
@@ -545,6 +546,7 @@ class Optimizer:
                 target._inplace_assign(new)
 
 
+@many_op_program
 def _map_single(*arrays, single, keys, hyper, extra, static):
     """One group's update: `single` (an optimizer's update_single) over each parameter, as one pure function of
     the flat list `Optimizer._run_update` passes: params, grads, each param's state values (names in `keys`),
