@@ -167,12 +167,16 @@ def exact_scalar(v, dtype):
     return c
 
 
+FACTORY_MAX_BYTES = 16 << 20
+
+
 def host_constant(np_fn, static: tuple, nbytes: int):
-    """A factory's result (of nbytes bytes) computed on the host when the default device is the CPU and it is
-    small (None otherwise, or when np_fn declines): zeros, ones and integer aranges of a new shape then compile
-    nothing."""
+    """A factory's result (of nbytes bytes) computed on the host when the default device is the CPU and it is at
+    most FACTORY_MAX_BYTES (None otherwise, or when np_fn declines): zeros, ones and integer aranges of a new
+    shape then compile nothing (a module's parameters are allocated once per shape; filling 16 MiB on the host
+    and handing it over costs a few ms, a compile tens)."""
     global _default_device
-    if nbytes > HOST_MAX_BYTES or jax.config.jax_default_device is not None:
+    if nbytes > FACTORY_MAX_BYTES or jax.config.jax_default_device is not None:
         return None
     if _default_device is None:
         _default_device = jax.devices()[0]
