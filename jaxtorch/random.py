@@ -95,22 +95,25 @@ def _gen(generator) -> Generator:
 
 # Samplers whose value at flat index i depends only on the key and i (threefry's partitionable counters, then an
 # elementwise transform with scalar arguments): the first n values of a draw of shape (m,) are the draw of any
-# shape of n elements. random_ops registers them.
-PREFIX_SAMPLERS: set = set()
+# shape of n elements. random_ops registers them, each with its twin that draws at a counter offset.
+PREFIX_SAMPLERS: dict = {}
 _DRAW_BUCKET_MIN = 1024
-_DRAW_BUCKET_MAX_BYTES = 64 << 20  # the host copies the kept prefix: a memcpy, cheap next to a compile
+_DRAW_CHUNK = 1 << 16  # larger draws: chunks of this many values, one program for every size
+_DRAW_MAX_BYTES = 64 << 20  # the host cuts and joins the values: memcpys, cheap next to a compile
 
 
 def _draw_bucket(n: int) -> int:
     return max(_DRAW_BUCKET_MIN, 1 << (n - 1).bit_length())
 
 
-def _bucketed_static(g, sampler, args, static):
-    """(static with a flat bucket-sized shape, n, shape) for an eager draw of a prefix sampler that the host can cut
-    down, else None. Eagerly XLA compiles each draw program per shape (~70 ms for threefry on CPU), and model
-    initialisation draws once per parameter shape; drawing 2**k values and keeping the first n gives the same
-    values with one program per power of two."""
+def _draw_plan(g, sampler, args, static):
+    """How an eager draw of a prefix sampler runs without a program per shape: ("bucket", static) draws the next
+    power of two and keeps the first n values; ("chunks", static) draws _DRAW_CHUNK values at a time at growing
+    counter offsets (one program for every large size); None draws the shape as given. XLA compiles a draw
+    program per shape (~70-100 ms for threefry on CPU) and model initialisation draws once per parameter
+    shape; the values are those of the exact-shape draw either way."""
     from . import _trace_state as _ts
+    from ._ops import _threefry
 
     if sampler not in PREFIX_SAMPLERS or _ts.observer is not None or isinstance(g._key._data, jax.core.Tracer):
         return None
@@ -118,16 +121,20 @@ def _bucketed_static(g, sampler, args, static):
                                                                             for a in args):
         return None
     st = dict(static)
-    shape = tuple(st["shape"])
-    n = int(np.prod(shape))
-    b = _draw_bucket(n) if n else n
-    if b == n or b * np.dtype(st["dtype"]).itemsize > _DRAW_BUCKET_MAX_BYTES:
+    n = int(np.prod(st["shape"]))
+    itemsize = np.dtype(st["dtype"]).itemsize
+    if n == 0 or n * itemsize > _DRAW_MAX_BYTES:
         return None
-    return tuple((k, (b,) if k == "shape" else v) for k, v in static), n, shape
+    if n > _DRAW_CHUNK and _threefry._fast(g._key._data, (n,)):
+        return "chunks", tuple((k, (_DRAW_CHUNK,) if k == "shape" else v) for k, v in static)
+    b = _draw_bucket(n)
+    if b == n:
+        return None
+    return "bucket", tuple((k, (b,) if k == "shape" else v) for k, v in static)
 
 
-def _prefix(x, *, n, shape):
-    return x[:n].reshape(shape)
+def _join(*parts, n, shape):
+    return np.concatenate(parts)[:n].reshape(shape)
 
 
 def draw(generator, sampler, args: tuple = (), static: tuple = (), name: str = "random"):
@@ -135,18 +142,32 @@ def draw(generator, sampler, args: tuple = (), static: tuple = (), name: str = "
     from ._ops._dispatch import _on_host, apply
 
     g = _gen(generator)
-    bucketed = _bucketed_static(g, sampler, args, static)
-    if bucketed is not None:
-        static = bucketed[0]
-    res = apply(_draw_impl, (g._key, g._counter) + tuple(args), (("sampler", sampler),) + tuple(static), name)
-    sample, counter = res
+    plan = _draw_plan(g, sampler, args, static)
+    if plan is None:
+        parts = [apply(_draw_impl, (g._key, g._counter) + tuple(args), (("sampler", sampler),) + tuple(static),
+                       name)]
+    elif plan[0] == "bucket":
+        parts = [apply(_draw_impl, (g._key, g._counter) + tuple(args), (("sampler", sampler),) + plan[1], name)]
+    else:
+        at = PREFIX_SAMPLERS[sampler]
+        n = int(np.prod(dict(static)["shape"]))
+        parts = [apply(_draw_at_impl, (g._key, g._counter, np.uint32(s)) + tuple(args), (("sampler", at),) + plan[1],
+                       name) for s in range(0, n, _DRAW_CHUNK)]
+    counter = parts[-1][1]
     g._counter._data = counter._data
     g._counter._box()[0] += 1
-    if bucketed is not None:
-        _, n, shape = bucketed
-        cut = _on_host(_prefix, (("n", n), ("shape", shape)), (sample._data,), _DRAW_BUCKET_MAX_BYTES)
-        sample = Tensor._make(cut if cut is not None else sample._data[:n].reshape(shape))
-    return sample
+    if plan is None:
+        return parts[0][0]
+    st = dict(static)
+    shape = tuple(st["shape"])
+    vals = tuple(p[0]._data for p in parts)
+    cut = _on_host(_join, (("n", int(np.prod(shape))), ("shape", shape)), vals, _DRAW_MAX_BYTES)
+    return Tensor._make(cut if cut is not None else jax.numpy.concatenate(vals)[: int(np.prod(shape))].reshape(shape))
+
+
+def _draw_at_impl(key, counter, start, *args, sampler, **static):
+    k = jax.random.fold_in(key, counter)
+    return sampler(k, start, *args, **static), counter + 1
 
 
 def _draw_impl(key, counter, *args, sampler, **static):

@@ -1,9 +1,8 @@
 """Eager draws of the prefix samplers (rand, randn, normal, uniform_, normal_) are drawn at a power-of-two
-length and cut down on the host (jaxtorch/random.py, _bucketed_static): the values are the ones an exact-shape
-draw gives (threefry's counters are per flat index), and initialising many parameter shapes compiles one draw
-program per power of two."""
-
-import math
+length and cut down on the host, or, when large, in fixed-size chunks at growing counter offsets joined on the host
+(jaxtorch/random.py, _draw_plan): the values are the ones an exact-shape draw gives (threefry's counters are per
+flat index), and initialising many parameter shapes compiles one draw program per power of two up to the chunk
+size and one for all larger draws."""
 
 import numpy as np
 import pytest
@@ -17,13 +16,16 @@ def _draws(seed):
     jaxtorch.manual_seed(seed)
     w = jaxtorch.empty(37, 5)
     out = [jaxtorch.randn(3, 7), jaxtorch.rand(1000), w.normal_(0.5, 0.02).clone(), w.uniform_(-2, 3).clone(),
-           jaxtorch.normal(1.0, 2.0, size=(6, 6)), jaxtorch.randn(0, 3), jaxtorch.randn(2, 1024, dtype=jaxtorch.float64)]
+           jaxtorch.normal(1.0, 2.0, size=(6, 6)), jaxtorch.randn(0, 3),
+           jaxtorch.randn(2, 1024, dtype=jaxtorch.float64),
+           jaxtorch.empty(300, 701).normal_(0.1, 0.5).clone(), jaxtorch.empty(70000).uniform_(-1, 2).clone(),
+           jaxtorch.randn(3, 65536), jaxtorch.rand(131073, dtype=jaxtorch.float64)]  # chunked: 4, 2, 3, 3 chunks
     return [t.numpy() for t in out], jaxtorch.random.default_generator.get_state().numpy()
 
 
 def test_values_equal_exact_shape_draws(monkeypatch):
     got, state = _draws(5)
-    monkeypatch.setattr(R, "PREFIX_SAMPLERS", set())  # every draw at its own shape
+    monkeypatch.setattr(R, "PREFIX_SAMPLERS", {})  # every draw at its own shape
     ref, ref_state = _draws(5)
     for a, b in zip(got, ref):
         assert a.shape == b.shape and a.dtype == b.dtype
@@ -38,17 +40,19 @@ def test_bucket(n):
 
 
 def test_initialising_many_shapes_compiles_per_power_of_two():
-    static = (("sampler", random_ops._normal_ms), ("shape", None), ("dtype", np.dtype(np.float32)))
-    shapes = [(33, 17), (40, 13), (51, 11), (29, 19), (600, 3), (1500,), (2001,)]
-    programs = set()
+    shapes = [(33, 17), (40, 13), (51, 11), (29, 19), (600, 3), (1500,), (2001,), (300, 700), (513, 129), (70001,)]
+    plans = set()
     for s in shapes:
-        st = R._bucketed_static(R.default_generator, random_ops._normal_ms, (0.0, 1.0),
-                                tuple((k, s if k == "shape" else v) for k, v in static[1:]))
-        programs.add(st[0][0][1])
+        plan = R._draw_plan(R.default_generator, random_ops._normal_ms, (0.0, 1.0),
+                            (("shape", s), ("dtype", np.dtype(np.float32))))
+        plans.add((plan[0], dict(plan[1])["shape"]))
         jaxtorch.empty(*s).normal_()
-    assert programs == {(1024,), (2048,)}
-    assert len(programs) < len(shapes)
-    assert all(math.prod(p) >= 1024 for p in programs)
+    assert plans == {("bucket", (1024,)), ("bucket", (2048,)), ("chunks", (R._DRAW_CHUNK,))}
+    from jaxtorch._ops import _dispatch
+
+    chunk = _dispatch.jitted(R._draw_at_impl, (("sampler", random_ops._normal_ms_at), ("shape", (R._DRAW_CHUNK,)),
+                                               ("dtype", np.dtype(np.float32))), True)
+    assert chunk._cache_size() == 1  # every chunk of every large shape above ran the same program
 
 
 def test_compiled_draws_keep_their_shape():
@@ -56,8 +60,8 @@ def test_compiled_draws_keep_their_shape():
 
     @jaxtorch.compile
     def f(x):
-        seen.append(R._bucketed_static(R.default_generator, random_ops._normal, (),
-                                       (("shape", (3, 5)), ("dtype", np.dtype(np.float32)))))
+        seen.append(R._draw_plan(R.default_generator, random_ops._normal, (),
+                                 (("shape", (3, 5)), ("dtype", np.dtype(np.float32)))))
         return x + jaxtorch.randn(3, 5)
 
     jaxtorch.manual_seed(0)

@@ -66,18 +66,22 @@ def _hashed(key, start, m: int, width: int):
     return _combine(*_hash(key[0], key[1], jnp.zeros_like(count), count), width)
 
 
-def bits(key, width: int, shape: tuple):
-    """jax.random.bits(key, shape, uint{width}) for a raw threefry key."""
+def bits(key, width: int, shape: tuple, start=None):
+    """jax.random.bits(key, shape, uint{width}) for a raw threefry key. With `start` (a uint32 scalar, CPU fast
+    path only): the elements at flat indices start, start + 1, ... of a larger draw with the same key."""
     shape = tuple(shape)
     if not _fast(key, shape):
+        if start is not None:
+            raise ValueError("threefry bits at an offset need the fast path")
         return jax.random.bits(key, shape, np.dtype(f"uint{width}"))
+    base = np.uint32(0) if start is None else lax.convert_element_type(start, jnp.uint32)
     n = math.prod(shape)
     if n < _LOOP_MIN:
-        return _hashed(key, np.uint32(0), n, width).reshape(shape)
+        return _hashed(key, base, n, width).reshape(shape)
     m = -(-n // 2)
 
     def half(i, out):
-        start = (i * m).astype(jnp.uint32)
+        start = (i * m).astype(jnp.uint32) + base
         return lax.dynamic_update_slice(out, _hashed(key, start, m, width), (i * m,))
 
     out = lax.fori_loop(0, 2, half, jnp.zeros((2 * m,), np.dtype(f"uint{width}")))
@@ -88,16 +92,16 @@ def _dtype(dtype) -> np.dtype:
     return jax.dtypes.canonicalize_dtype(jnp.float64 if dtype is None else dtype)  # jax.random's default
 
 
-def uniform(key, shape, dtype=None, minval=0.0, maxval=1.0):
-    """jax.random.uniform(key, shape, dtype, minval, maxval), bit for bit."""
+def uniform(key, shape, dtype=None, minval=0.0, maxval=1.0, start=None):
+    """jax.random.uniform(key, shape, dtype, minval, maxval), bit for bit (`start`: see `bits`)."""
     shape, dtype = tuple(shape), _dtype(dtype)
-    if not _fast(key, shape):
+    if not _fast(key, shape) and start is None:
         return jax.random.uniform(key, shape, dtype, minval, maxval)
     finfo = jnp.finfo(dtype)
     nbits, nmant = finfo.bits, finfo.nmant
     rng_bits = 8 if nmant < 8 else nbits
     udt = np.dtype(f"uint{nbits}")
-    b = bits(key, rng_bits, shape).astype(udt)
+    b = bits(key, rng_bits, shape, start).astype(udt)
     b = lax.shift_right_logical(b, udt.type(rng_bits - nmant)) | np.array(1.0, dtype).view(udt)
     floats = lax.bitcast_convert_type(b, dtype) - dtype.type(1.0)
     lo = lax.convert_element_type(minval, dtype)
@@ -105,11 +109,11 @@ def uniform(key, shape, dtype=None, minval=0.0, maxval=1.0):
     return jnp.maximum(lo, floats * (hi - lo) + lo)
 
 
-def normal(key, shape, dtype=None):
-    """jax.random.normal(key, shape, dtype), bit for bit."""
+def normal(key, shape, dtype=None, start=None):
+    """jax.random.normal(key, shape, dtype), bit for bit (`start`: see `bits`)."""
     shape, dtype = tuple(shape), _dtype(dtype)
-    if not _fast(key, shape) or not jnp.issubdtype(dtype, jnp.floating):
+    if (not _fast(key, shape) or not jnp.issubdtype(dtype, jnp.floating)) and start is None:
         return jax.random.normal(key, shape, dtype)
     lo = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype), dtype=dtype)
-    u = uniform(key, shape, dtype, lo, np.array(1.0, dtype))
+    u = uniform(key, shape, dtype, lo, np.array(1.0, dtype), start)
     return lax.mul(np.array(np.sqrt(2), dtype), lax.erf_inv(u))

@@ -34,7 +34,25 @@ def _normal_ms(key, mean, std, *, shape, dtype):
     return _threefry.normal(key, shape, dtype) * jnp.asarray(std, dtype) + jnp.asarray(mean, dtype)
 
 
-PREFIX_SAMPLERS.update((_uniform, _uniform_range, _normal, _normal_ms))
+def _uniform_at(key, start, *, shape, dtype):
+    return _threefry.uniform(key, shape, dtype, start=start)
+
+
+def _uniform_range_at(key, start, lo, hi, *, shape, dtype):
+    return _threefry.uniform(key, shape, dtype, start=start) * (hi - lo) + lo
+
+
+def _normal_at(key, start, *, shape, dtype):
+    return _threefry.normal(key, shape, dtype, start=start)
+
+
+def _normal_ms_at(key, start, mean, std, *, shape, dtype):
+    return _threefry.normal(key, shape, dtype, start=start) * jnp.asarray(std, dtype) + jnp.asarray(mean, dtype)
+
+
+# each prefix sampler with its twin at a counter offset (random.draw: large draws in chunks of one program)
+PREFIX_SAMPLERS.update({_uniform: _uniform_at, _uniform_range: _uniform_range_at, _normal: _normal_at,
+                        _normal_ms: _normal_ms_at})
 
 
 def _randint(key, lo, hi, *, shape, dtype):
