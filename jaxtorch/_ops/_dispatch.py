@@ -91,6 +91,7 @@ def jitted(fn, static: tuple = (), options: bool = False):
 
 
 HOST_IMPLS: dict = {}  # jnp impl -> its NumPy twin, for ops that only select, move or copy elements
+_INT_ONLY: set = set()  # twins that take integer/bool operands only (int_host_impl)
 HOST_MAX_BYTES = 256 << 10
 
 
@@ -139,6 +140,7 @@ def int_host_impl(jnp_fn):
                 return NotImplemented
 
         HOST_IMPLS[jnp_fn] = twin
+        _INT_ONLY.add(twin)
         return np_fn
 
     return deco
@@ -248,11 +250,22 @@ def _apply_chain_host(x, *, chain):
     return x
 
 
+def _int_operands(static: tuple, vals) -> bool:
+    """A cheap look before an integer-only twin: no float array or `dtype` (float ops skip the host round trip)."""
+    for v in vals:
+        if isinstance(v, jax.Array) and v.dtype.kind not in "biu":
+            return False
+    for k, v in static:
+        if k == "dtype" and np.dtype(v).kind not in "biu":
+            return False
+    return True
+
+
 def run_eager(fn, static: tuple, vals):
     """fn(*vals, **static) outside any trace: through its host twin when it has one and the inputs allow,
     else its cached jitted program."""
     h = HOST_IMPLS.get(fn)
-    if h is not None:
+    if h is not None and (h not in _INT_ONLY or _int_operands(static, vals)):
         out = _on_host(h, static, vals)
         if out is not None:
             return out
