@@ -143,31 +143,22 @@ def draw(generator, sampler, args: tuple = (), static: tuple = (), name: str = "
 
     g = _gen(generator)
     plan = _draw_plan(g, sampler, args, static)
-    if plan is None:
-        parts = [apply(_draw_impl, (g._key, g._counter) + tuple(args), (("sampler", sampler),) + tuple(static),
-                       name)]
-    elif plan[0] == "bucket":
-        parts = [apply(_draw_impl, (g._key, g._counter) + tuple(args), (("sampler", sampler),) + plan[1], name)]
+    shape = tuple(dict(static)["shape"]) if plan is not None else None
+    n = int(np.prod(shape)) if plan is not None else 0
+    if plan is not None and plan[0] == "chunks":  # the offset twin takes the chunk's first counter before args
+        at = (("sampler", PREFIX_SAMPLERS[sampler]),) + plan[1]
+        parts = [apply(_draw_impl, (g._key, g._counter, np.uint32(s)) + tuple(args), at, name)
+                 for s in range(0, n, _DRAW_CHUNK)]
     else:
-        at = PREFIX_SAMPLERS[sampler]
-        n = int(np.prod(dict(static)["shape"]))
-        parts = [apply(_draw_at_impl, (g._key, g._counter, np.uint32(s)) + tuple(args), (("sampler", at),) + plan[1],
-                       name) for s in range(0, n, _DRAW_CHUNK)]
-    counter = parts[-1][1]
-    g._counter._data = counter._data
+        st = static if plan is None else plan[1]
+        parts = [apply(_draw_impl, (g._key, g._counter) + tuple(args), (("sampler", sampler),) + tuple(st), name)]
+    g._counter._data = parts[-1][1]._data
     g._counter._box()[0] += 1
     if plan is None:
         return parts[0][0]
-    st = dict(static)
-    shape = tuple(st["shape"])
     vals = tuple(p[0]._data for p in parts)
-    cut = _on_host(_join, (("n", int(np.prod(shape))), ("shape", shape)), vals, _DRAW_MAX_BYTES)
-    return Tensor._make(cut if cut is not None else jax.numpy.concatenate(vals)[: int(np.prod(shape))].reshape(shape))
-
-
-def _draw_at_impl(key, counter, start, *args, sampler, **static):
-    k = jax.random.fold_in(key, counter)
-    return sampler(k, start, *args, **static), counter + 1
+    cut = _on_host(_join, (("n", n), ("shape", shape)), vals, _DRAW_MAX_BYTES)
+    return Tensor._make(cut if cut is not None else jax.numpy.concatenate(vals)[:n].reshape(shape))
 
 
 def _draw_impl(key, counter, *args, sampler, **static):

@@ -50,7 +50,7 @@ def test_initialising_many_shapes_compiles_per_power_of_two():
     assert plans == {("bucket", (1024,)), ("bucket", (2048,)), ("chunks", (R._DRAW_CHUNK,))}
     from jaxtorch._ops import _dispatch
 
-    chunk = _dispatch.jitted(R._draw_at_impl, (("sampler", random_ops._normal_ms_at), ("shape", (R._DRAW_CHUNK,)),
+    chunk = _dispatch.jitted(R._draw_impl, (("sampler", random_ops._normal_ms_at), ("shape", (R._DRAW_CHUNK,)),
                                                ("dtype", np.dtype(np.float32))), True)
     assert chunk._cache_size() == 1  # every chunk of every large shape above ran the same program
 

@@ -113,8 +113,7 @@ def host_impl(jnp_fn):
 
 def exact_dtype(d) -> bool:
     """Whether arithmetic in dtype d is exact, so the same on NumPy and XLA: bool and integers (which wrap)."""
-    d = np.dtype(d)
-    return d == np.bool_ or np.issubdtype(d, np.integer)
+    return np.dtype(d).kind in "biu"
 
 
 def int_host_impl(jnp_fn):
@@ -149,14 +148,14 @@ def int_host_impl(jnp_fn):
 def exact_scalar(v, dtype):
     """The Python scalar or 0-d array v as a NumPy value of dtype when that conversion is exact (no rounding, no
     subnormal: both paths then give the same element), else None."""
+    src = np.asarray(v)
     try:
         with np.errstate(all="ignore"):
-            c = np.asarray(v).astype(dtype)
+            c = src.astype(dtype)
     except (OverflowError, TypeError, ValueError):
         return None
     if c.ndim != 0:
         return None
-    src = np.asarray(v)
     if exact_dtype(dtype):
         return c if exact_dtype(src.dtype) and int(c) == int(src) else None
     if src.dtype.kind == "c" or c.dtype.kind == "c":
@@ -177,12 +176,8 @@ def host_constant(np_fn, static: tuple, nbytes: int):
     most FACTORY_MAX_BYTES (None otherwise, or when np_fn declines): zeros, ones and integer aranges of a new
     shape then compile nothing (a module's parameters are allocated once per shape; filling 16 MiB on the host
     and handing it over costs a few ms, a compile tens)."""
-    global _default_device
-    if nbytes > FACTORY_MAX_BYTES or jax.config.jax_default_device is not None:
-        return None
-    if _default_device is None:
-        _default_device = jax.devices()[0]
-    if _default_device.platform != "cpu":
+    dev = _unset_default_device()
+    if nbytes > FACTORY_MAX_BYTES or dev is None or dev.platform != "cpu":
         return None
     out = np_fn(**dict(static))
     return None if out is NotImplemented else jax.device_put(out)
@@ -191,11 +186,21 @@ def host_constant(np_fn, static: tuple, nbytes: int):
 _default_device = None
 
 
+def _unset_default_device():
+    """Where uncommitted arrays land: JAX's first device, or None when the user set jax_default_device (the host
+    paths then stay out of the way)."""
+    global _default_device
+    if jax.config.jax_default_device is not None:
+        return None
+    if _default_device is None:
+        _default_device = jax.devices()[0]
+    return _default_device
+
+
 def _on_host(np_fn, static, vals, max_bytes: int = HOST_MAX_BYTES):
     """np_fn on the payloads when the arrays are small (at most `max_bytes` in all, each result too) and on one
     CPU device; None when the call must take the jitted path. Results land where the jitted op would put them
     (the inputs' device, committed alike)."""
-    global _default_device
     dev = None
     committed = False
     nbytes = 0
@@ -218,11 +223,8 @@ def _on_host(np_fn, static, vals, max_bytes: int = HOST_MAX_BYTES):
             host.append(v)
     if dev is None:
         return None
-    if not committed:  # uncommitted results live on the default device: only when the inputs are there
-        if _default_device is None:
-            _default_device = jax.devices()[0]
-        if dev != _default_device or jax.config.jax_default_device is not None:
-            return None
+    if not committed and dev != _unset_default_device():  # uncommitted results live on the default device
+        return None
     out = np_fn(*host, **dict(static))
     if out is NotImplemented:
         return None

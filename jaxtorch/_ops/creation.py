@@ -251,14 +251,13 @@ def _fill(shape, dtype, value, device, requires_grad):
     if _wants_meta(device):
         return _finish(meta_tensor(shape, d), None, requires_grad)
     arr = None
-    nbytes = math.prod(shape) * np.dtype(d.np).itemsize
-    if not isinstance(value, Tensor):
-        v = exact_scalar(value, d.np)
-        if v is not None:
-            arr = host_constant(np.full, (("shape", shape), ("fill_value", v), ("dtype", d.np)), nbytes)
+    v = None if isinstance(value, Tensor) else exact_scalar(value, d.np)
+    if v is not None:
+        arr = host_constant(np.full, (("shape", shape), ("fill_value", v), ("dtype", d.np)),
+                            math.prod(shape) * np.dtype(d.np).itemsize)
     if arr is not None:
-        pass
-    elif value == 0 and not isinstance(value, Tensor):
+        return _finish(Tensor._make(arr), device, requires_grad)
+    if value == 0 and not isinstance(value, Tensor):
         arr = jitted(_zeros_impl, (("shape", shape), ("dtype", d.np)))()
     elif value == 1 and not isinstance(value, Tensor):
         arr = jitted(_ones_impl, (("shape", shape), ("dtype", d.np)))()
