@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _background
 from .. import _trace_state as _ts
 from .. import _xla
 from ..autograd import grad_mode as _gm
@@ -319,13 +320,17 @@ def _run_vjp(vjp_fn, ct):
 _apply_vjp_jit = None  # made on first use: jaxtorch's compiler options need the backend
 
 
-def _apply_vjp(vjp_fn, ct):
+def _vjp_runner():
     global _apply_vjp_jit
-    if _ts.observer is not None or any(isinstance(v, _Tracer) for v in jax.tree_util.tree_leaves((vjp_fn, ct))):
-        return vjp_fn(ct)
     if _apply_vjp_jit is None:
         _apply_vjp_jit = _xla.jit_eager(_run_vjp)
-    return _run(_apply_vjp_jit, _run_vjp, vjp_fn, ct)
+    return _apply_vjp_jit
+
+
+def _apply_vjp(vjp_fn, ct):
+    if _ts.observer is not None or any(isinstance(v, _Tracer) for v in jax.tree_util.tree_leaves((vjp_fn, ct))):
+        return vjp_fn(ct)
+    return _run(_vjp_runner(), _run_vjp, vjp_fn, ct)
 
 
 def vjp_as_op(*args, fn, static, diff_pos, n_args, out_mask):
@@ -391,6 +396,16 @@ def _apply_meta(fn, vals, static):
     return Tensor._make(out)
 
 
+def _warm_backward(vjp_fn, main):
+    """This op's forward just compiled a new program, so its backward program is new too: compile it on the
+    worker thread (jaxtorch/_background.py) while the forward pass goes on; the cotangent the backward pass will
+    give has the differentiable outputs' types."""
+    if any(isinstance(v, _Tracer) for v in jax.tree_util.tree_leaves((vjp_fn, main))):  # ran inline in a trace
+        return
+    _background.warm(_vjp_runner(), *_background.spec((vjp_fn, main)))
+    _background.run_deferred()
+
+
 def _apply_recording(fn, args, vals, static, name):
     diff_pos = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a._requires_grad)
     diff = tuple(vals[i] for i in diff_pos)
@@ -398,7 +413,11 @@ def _apply_recording(fn, args, vals, static, name):
     if _tracing(vals):
         main, vjp_fn, aux = _vjp_fwd(fn, static, diff_pos)(diff, rest)
     else:
-        main, vjp_fn, aux = _run(_vjp_jit(fn, static, diff_pos), _vjp_fwd(fn, static, diff_pos), diff, rest)
+        f = _vjp_jit(fn, static, diff_pos)
+        seen = f._cache_size() if _background.ENABLED else 0
+        main, vjp_fn, aux = _run(f, _vjp_fwd(fn, static, diff_pos), diff, rest)
+        if seen != (f._cache_size() if _background.ENABLED else 0):
+            _warm_backward(vjp_fn, main)
     out = _merge(main, aux)
     tuple_out = isinstance(out, tuple)
     if tuple_out:

@@ -23,6 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import grad_mode as _gm
+from .. import _background
 from .anomaly_mode import state as _anomaly
 from .. import _trace_state as _ts
 
@@ -251,8 +252,10 @@ def run_backward(roots, root_cts, retain_graph: bool, create_graph: bool, captur
     capture: optional list of edges whose incoming gradient is returned (autograd.grad) instead of
     being accumulated into leaves.
     """
+    from .._ops._dispatch import _vjp_runner
     from .._tensor import Tensor
 
+    _background.drain(_vjp_runner())  # backward programs warming up on the worker thread: never compile twice
     # Which nodes are reachable, and how many edges point at each (dependencies).
     deps: dict = {}
     stack = [e[0] for e in roots]

@@ -21,15 +21,17 @@ Design points (DESIGN.md §5, §7):
 from __future__ import annotations
 
 import functools
+import weakref
 from collections import OrderedDict, defaultdict
 from copy import deepcopy
 from itertools import chain
 from typing import Any, Callable, Iterable
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _trace_state
+from .. import _background, _trace_state
 from .._ops._dispatch import many_op_program
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
@@ -169,6 +171,7 @@ class Optimizer:
             param_groups = [{"params": param_groups}]
         for group in param_groups:
             self.add_param_group(group)
+        _background.defer(weakref.WeakMethod(self._warm_step))
 
     def __getstate__(self) -> dict:
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
@@ -513,7 +516,7 @@ class Optimizer:
         """Map `update_single` over `params` (of `group`) as one pure function and write the new params and
         state back in place, by key. `extra`: per-parameter inputs that are not state, name -> one value per
         entry of `params` (SGD's first-step flags); update_single gets them as keyword arguments."""
-        from .._ops._dispatch import apply
+        from .._ops._dispatch import apply, jitted
 
         rounds = _occurrence_rounds(params)
         if len(rounds) > 1:  # a parameter listed twice is updated twice, one after the other, as in torch
@@ -522,17 +525,20 @@ class Optimizer:
                 self._run_update(group, [params[i] for i in idx], part)
             return
         extra = extra or {}
-        keys, state_tensors = [], []
-        for p in params:  # each param's state tensors by key (`get`: a stateless SGD's state stays empty)
-            names = []
-            for k, v in self.state.get(p, {}).items():
-                if isinstance(v, Tensor):
-                    names.append(k)
-                    state_tensors.append(v)
-            keys.append(tuple(names))
+        # each param's state tensors by key (`get`: a stateless SGD's state stays empty)
+        keys, state_tensors = _state_tensors([self.state.get(p, {}) for p in params])
+        args, static = self._update_call(group, params, [p.grad for p in params], keys, state_tensors, extra)
+        _background.drain(jitted(_map_single, static, True))  # its warm-up (`_warm_step`) may be compiling
+        with no_grad():
+            outs = apply(_map_single, args, static, name=type(self).__name__)
+            for target, new in zip(list(params) + state_tensors, outs):
+                target._inplace_assign(new)
+
+
+    def _update_call(self, group, params, grads, keys, state_tensors, extra) -> tuple[tuple, tuple]:
+        """The arguments and static arguments of `_map_single` for one group's update."""
         hyper, cells = self._hyper_args(group)
         extras = [v for per_param in zip(*extra.values()) for v in per_param]
-        args = (*params, *[p.grad for p in params], *state_tensors, *extras, *cells)
         static = (
             ("single", type(self).update_single),
             ("keys", tuple(keys)),
@@ -540,10 +546,44 @@ class Optimizer:
             ("extra", tuple(extra)),
             ("static", self._static(group)),
         )
-        with no_grad():
-            outs = apply(_map_single, args, static, name=type(self).__name__)
-            for target, new in zip(list(params) + state_tensors, outs):
-                target._inplace_assign(new)
+        return (*params, *grads, *state_tensors, *extras, *cells), static
+
+    def _warm_step(self) -> None:
+        """Compile the eager step's program on the worker thread (jaxtorch/_background.py) before the first
+        step() needs it, taking every parameter to get a gradient of its own type: a 150-parameter AdamW step
+        compiles for over a second, which the forward and backward passes of the first step then hide. Only
+        groups of at least _WARM_MIN_PARAMS parameters (small steps compile quickly), only optimizers whose step
+        is the base class's."""
+        from .._ops._dispatch import jitted
+
+        if type(self).step is not Optimizer.step or type(self).update_single is None or _trace_state.observer:
+            return
+        for group in self.param_groups:
+            params = group["params"]
+            if len(params) < _WARM_MIN_PARAMS or len(_occurrence_rounds(params)) > 1:
+                continue
+            if any(not isinstance(p._data, jax.Array) for p in params):  # meta or traced parameters
+                continue
+            states = [self.state.get(p) or self.init_single(p, group) for p in params]
+            keys, state_tensors = _state_tensors(states)
+            args, static = self._update_call(group, params, params, keys, state_tensors, {})
+            _background.warm(jitted(_map_single, static, True), *_background.spec([a._data for a in args]))
+
+
+_WARM_MIN_PARAMS = 12
+
+
+def _state_tensors(states: list[dict]) -> tuple[list[tuple], list[Tensor]]:
+    """The tensor entries of each param's state: their keys per param and the tensors, flat, in that order."""
+    keys, tensors = [], []
+    for st in states:
+        names = []
+        for k, v in st.items():
+            if isinstance(v, Tensor):
+                names.append(k)
+                tensors.append(v)
+        keys.append(tuple(names))
+    return keys, tensors
 
 
 @many_op_program
