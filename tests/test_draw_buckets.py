@@ -40,7 +40,12 @@ def test_bucket(n):
 
 
 def test_initialising_many_shapes_compiles_per_power_of_two():
+    from jaxtorch._ops import _dispatch
+
     shapes = [(33, 17), (40, 13), (51, 11), (29, 19), (600, 3), (1500,), (2001,), (300, 700), (513, 129), (70001,)]
+    chunk = _dispatch.jitted(R._draw_impl, (("sampler", random_ops._normal_ms_at), ("shape", (R._DRAW_CHUNK,)),
+                                               ("dtype", np.dtype(np.float32))), True)
+    before = chunk._cache_size()  # other tests in this process may have run it (with other argument types)
     plans = set()
     for s in shapes:
         plan = R._draw_plan(R.default_generator, random_ops._normal_ms, (0.0, 1.0),
@@ -48,11 +53,8 @@ def test_initialising_many_shapes_compiles_per_power_of_two():
         plans.add((plan[0], dict(plan[1])["shape"]))
         jaxtorch.empty(*s).normal_()
     assert plans == {("bucket", (1024,)), ("bucket", (2048,)), ("chunks", (R._DRAW_CHUNK,))}
-    from jaxtorch._ops import _dispatch
-
-    chunk = _dispatch.jitted(R._draw_impl, (("sampler", random_ops._normal_ms_at), ("shape", (R._DRAW_CHUNK,)),
-                                               ("dtype", np.dtype(np.float32))), True)
-    assert chunk._cache_size() == 1  # every chunk of every large shape above ran the same program
+    assert chunk._cache_size() - before <= 1  # every chunk of every large shape above ran the same program
+    assert chunk._cache_size() >= 1
 
 
 def test_compiled_draws_keep_their_shape():
