@@ -97,18 +97,24 @@ def _gen(generator) -> Generator:
 # elementwise transform with scalar arguments): the first n values of a draw of shape (m,) are the draw of any
 # shape of n elements. random_ops registers them, each with its twin that draws at a counter offset.
 PREFIX_SAMPLERS: dict = {}
-_DRAW_BUCKET_MIN = 1024
-_DRAW_CHUNK = 1 << 16  # larger draws: chunks of this many values, one program for every size
+# Draws of at most 1024 or 8192 values run at that length; larger ones in chunks of _DRAW_CHUNK values, one program
+# for every size (drawing 65536 normals takes ~0.4 ms on CPU, compiling a draw program 40-100 ms). Without chunks
+# (not the CPU), larger draws run at the next power of two.
+_DRAW_BUCKETS = (1024, 8192)
+_DRAW_CHUNK = 1 << 16
 _DRAW_MAX_BYTES = 64 << 20  # the host cuts and joins the values: memcpys, cheap next to a compile
 
 
 def _draw_bucket(n: int) -> int:
-    return max(_DRAW_BUCKET_MIN, 1 << (n - 1).bit_length())
+    for b in _DRAW_BUCKETS:
+        if n <= b:
+            return b
+    return 1 << (n - 1).bit_length()
 
 
 def _draw_plan(g, sampler, args, static):
     """How an eager draw of a prefix sampler runs without a program per shape: ("bucket", static) draws the next
-    power of two and keeps the first n values; ("chunks", static) draws _DRAW_CHUNK values at a time at growing
+    bucket length and keeps the first n values; ("chunks", static) draws _DRAW_CHUNK values at a time at growing
     counter offsets (one program for every large size); None draws the shape as given. XLA compiles a draw
     program per shape (~70-100 ms for threefry on CPU) and model initialisation draws once per parameter
     shape; the values are those of the exact-shape draw either way."""
@@ -125,7 +131,7 @@ def _draw_plan(g, sampler, args, static):
     itemsize = np.dtype(st["dtype"]).itemsize
     if n == 0 or n * itemsize > _DRAW_MAX_BYTES:
         return None
-    if n > _DRAW_CHUNK and _threefry._fast(g._key._data, (n,)):
+    if n > _DRAW_BUCKETS[-1] and _threefry._fast(g._key._data, (n,)):
         return "chunks", tuple((k, (_DRAW_CHUNK,) if k == "shape" else v) for k, v in static)
     b = _draw_bucket(n)
     if b == n:

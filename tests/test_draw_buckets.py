@@ -1,8 +1,8 @@
-"""Eager draws of the prefix samplers (rand, randn, normal, uniform_, normal_) are drawn at a power-of-two
-length and cut down on the host, or, when large, in fixed-size chunks at growing counter offsets joined on the host
-(jaxtorch/random.py, _draw_plan): the values are the ones an exact-shape draw gives (threefry's counters are per
-flat index), and initialising many parameter shapes compiles one draw program per power of two up to the chunk
-size and one for all larger draws."""
+"""Eager draws of the prefix samplers (rand, randn, normal, uniform_, normal_) are drawn at a bucket length (1024
+or 8192) and cut down on the host, or, when larger, in fixed-size chunks at growing counter offsets joined on the
+host (jaxtorch/random.py, _draw_plan): the values are the ones an exact-shape draw gives (threefry's counters are
+per flat index), and initialising many parameter shapes compiles one draw program per bucket and one for all
+larger draws."""
 
 import numpy as np
 import pytest
@@ -33,10 +33,11 @@ def test_values_equal_exact_shape_draws(monkeypatch):
     np.testing.assert_array_equal(state, ref_state)  # the generator advanced alike
 
 
-@pytest.mark.parametrize("n", [1, 1023, 1024, 1025, 5000, 70000])
+@pytest.mark.parametrize("n", [1, 1023, 1024, 1025, 5000, 8192, 8193, 70000])
 def test_bucket(n):
     b = R._draw_bucket(n)
-    assert b >= n and b >= 1024 and b & (b - 1) == 0 and (n <= 1024 or b < 2 * n)
+    assert b >= n and b & (b - 1) == 0
+    assert b == (1024 if n <= 1024 else 8192 if n <= 8192 else 1 << (n - 1).bit_length())
 
 
 def test_initialising_many_shapes_compiles_per_power_of_two():
@@ -52,7 +53,7 @@ def test_initialising_many_shapes_compiles_per_power_of_two():
                             (("shape", s), ("dtype", np.dtype(np.float32))))
         plans.add((plan[0], dict(plan[1])["shape"]))
         jaxtorch.empty(*s).normal_()
-    assert plans == {("bucket", (1024,)), ("bucket", (2048,)), ("chunks", (R._DRAW_CHUNK,))}
+    assert plans == {("bucket", (1024,)), ("bucket", (8192,)), ("chunks", (R._DRAW_CHUNK,))}
     assert chunk._cache_size() - before <= 1  # every chunk of every large shape above ran the same program
     assert chunk._cache_size() >= 1
 
