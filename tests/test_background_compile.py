@@ -81,6 +81,7 @@ def test_optimizer_step_program_is_warmed_and_training_matches_torch(compiles):
         loss.backward()
         if step == 0:
             _settle()
+            assert not opt.state  # the warm-up made no state (torch's is created by the first step)
             del compiles[:]
         opt.step()
         opt.zero_grad()

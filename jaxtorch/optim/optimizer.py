@@ -564,10 +564,21 @@ class Optimizer:
                 continue
             if any(not isinstance(p._data, jax.Array) for p in params):  # meta or traced parameters
                 continue
-            states = [self.state.get(p) or self.init_single(p, group) for p in params]
+            # A param without state: its first-step state's types, from init_single on an empty stand-in (an
+            # entry shaped like the stand-in takes the param's shape), so nothing of the param's size is allocated.
+            states, resize = [], {}
+            for p in params:
+                st = self.state.get(p)
+                if not st:
+                    st = self.init_single(Tensor._make(np.zeros((0,), p._data.dtype)), group)
+                    for v in st.values():
+                        if isinstance(v, Tensor) and v._data.shape == (0,):
+                            resize[id(v)] = p._data.shape
+                states.append(st)
             keys, state_tensors = _state_tensors(states)
             args, static = self._update_call(group, params, params, keys, state_tensors, {})
-            _background.warm(jitted(_map_single, static, True), *_background.spec([a._data for a in args]))
+            specs = [jax.ShapeDtypeStruct(resize[id(a)], a._data.dtype) if id(a) in resize else a._data for a in args]
+            _background.warm(jitted(_map_single, static, True), *_background.spec(specs))
 
 
 _WARM_MIN_PARAMS = 12
