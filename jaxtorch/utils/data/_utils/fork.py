@@ -20,7 +20,11 @@ the parent's, and must never touch the parent's arrays:
   client.
 
 The first JAX op in the worker then starts a fresh CPU client (~20 ms); a worker that only runs Python and
-numpy never starts one. What stays unreadable in a worker: an accelerator tensor not reachable from the
+numpy never starts one. A worker can run every program the persistent compile cache holds, but on jaxlib 0.10 it
+cannot compile a new one: XLA's slow-compile alarm thread waits on an absl condition variable in the parent, and
+the child's first compile signals that variable, whose waiter does not exist there, and aborts (clearing the
+variable only moves the hang into LLVM's JIT session). Per-sample tensor maths in workers then needs forkserver
+or spawn workers. What stays unreadable in a worker: an accelerator tensor not reachable from the
 dataset (a GPU-resident module-level constant), and a tensor another thread of the main process creates while
 the workers are being forked. JAX work running on another parent thread at the fork can also, rarely, leave
 a lock of JAX's global state held, which the worker's first JAX op then waits on; a training loop
