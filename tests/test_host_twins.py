@@ -173,3 +173,22 @@ def test_exact_twins_are_not_used_while_recording():
     torch.nn.functional.embedding(torch.tensor(idx.numpy()), tw, padding_idx=2).sum().backward()
     np.testing.assert_array_equal(w.grad.numpy(), tw.grad.numpy())
     assert out.grad_fn is not None
+
+
+def test_stack_and_host_payloads_take_the_twins():
+    """stack has a twin (a DataLoader collate stacks per-sample rows), and tensors with numpy payloads (a
+    default_collate batch) go through the twins too: in a forked DataLoader worker such a collate then needs no XLA
+    compile. Results equal torch's and land on the default device."""
+    rows = [np.arange(k, k + 5, dtype=np.int64) * (k + 3) for k in range(4)]
+    jt = [jaxtorch.as_tensor(r) for r in rows]
+    batch = jaxtorch.utils.data.default_collate(rows)
+    assert isinstance(batch._data, np.ndarray)  # a host payload
+    (s, sl, summed), n = _count(lambda: (jaxtorch.stack(jt, 1), batch[1:, 0:4:2],
+                                         jaxtorch.stack([batch, batch]).sum(0)))
+    assert n == 0
+    tt = [torch.as_tensor(r) for r in rows]
+    tb = torch.stack(tt)
+    for got, ref in ((s, torch.stack(tt, 1)), (sl, tb[1:, 0:4:2]), (summed, torch.stack([tb, tb]).sum(0))):
+        assert got.dtype == jaxtorch.int64 and isinstance(got._data, jax.Array)
+        np.testing.assert_array_equal(got.numpy(), ref.numpy())
+    assert s._data.devices() == {jax.devices()[0]} and not s._data.committed

@@ -188,11 +188,14 @@ _default_device = None
 
 
 def _unset_default_device():
-    """Where uncommitted arrays land: JAX's first device, or None when the user set jax_default_device (the host
-    paths then stay out of the way)."""
+    """Where uncommitted arrays land: JAX's first device; with jax_default_device set, that device when it is a
+    CPU (a forked DataLoader worker sets 'cpu'), else None (the host paths then stay out of the way)."""
     global _default_device
-    if jax.config.jax_default_device is not None:
-        return None
+    chosen = jax.config.jax_default_device
+    if chosen is not None:
+        if chosen == "cpu":
+            return jax.devices("cpu")[0]
+        return chosen if getattr(chosen, "platform", None) == "cpu" else None
     if _default_device is None:
         _default_device = jax.devices()[0]
     return _default_device
@@ -200,14 +203,21 @@ def _unset_default_device():
 
 def _on_host(np_fn, static, vals, max_bytes: int = HOST_MAX_BYTES):
     """np_fn on the payloads when the arrays are small (at most `max_bytes` in all, each result too) and on one
-    CPU device; None when the call must take the jitted path. Results land where the jitted op would put them
-    (the inputs' device, committed alike)."""
+    CPU device or on the host (numpy payloads); None when the call must take the jitted path. Results land where
+    the jitted op would put them (the inputs' device, committed alike; the default device for host payloads)."""
     dev = None
     committed = False
+    on_host = False  # a host payload (numpy: a DataLoader batch, a transform's output) among the inputs
     nbytes = 0
     host = []
     for v in vals:
-        if isinstance(v, jax.Array):
+        if isinstance(v, np.ndarray):
+            nbytes += v.nbytes
+            if nbytes > max_bytes:
+                return None
+            on_host = True
+            host.append(v)
+        elif isinstance(v, jax.Array):
             devs = v.sharding.device_set
             if len(devs) != 1:
                 return None
@@ -222,8 +232,10 @@ def _on_host(np_fn, static, vals, max_bytes: int = HOST_MAX_BYTES):
             host.append(np.asarray(v))
         else:
             host.append(v)
-    if dev is None:
-        return None
+    if dev is None:  # host payloads only: the result lands where an op on them puts it, the default device
+        dev = _unset_default_device() if on_host else None
+        if dev is None or dev.platform != "cpu":
+            return None
     if not committed and dev != _unset_default_device():  # uncommitted results live on the default device
         return None
     out = np_fn(*host, **dict(static))
@@ -256,7 +268,7 @@ def _apply_chain_host(x, *, chain):
 def _int_operands(static: tuple, vals) -> bool:
     """A cheap look before an integer-only twin: no float array or `dtype` (float ops skip the host round trip)."""
     for v in vals:
-        if isinstance(v, jax.Array) and v.dtype.kind not in "biu":
+        if isinstance(v, (jax.Array, np.ndarray)) and v.dtype.kind not in "biu":
             return False
     for k, v in static:
         if k == "dtype" and np.dtype(v).kind not in "biu":

@@ -676,6 +676,13 @@ def _stack_impl(*xs, dim, dtype):
     return jnp.stack([x.astype(dtype) for x in xs], axis=dim)
 
 
+@host_impl(_stack_impl)
+def _stack_host(*xs, dim, dtype):
+    if any(x.dtype != dtype for x in xs):
+        return NotImplemented  # conversions stay XLA's
+    return np.stack(xs, axis=dim)
+
+
 @register()
 def stack(tensors, dim=0, *, out=None):
     tensors = list(tensors)
