@@ -426,9 +426,9 @@ def _apply_recording(fn, args, vals, static, name):
         main, vjp_fn, aux = _vjp_fwd(fn, static, diff_pos)(diff, rest)
     else:
         f = _vjp_jit(fn, static, diff_pos)
-        seen = f._cache_size() if _background.ENABLED else 0
+        seen = f._cache_size() if _background.ENABLED else None
         main, vjp_fn, aux = _run(f, _vjp_fwd(fn, static, diff_pos), diff, rest)
-        if seen != (f._cache_size() if _background.ENABLED else 0):
+        if seen is not None and f._cache_size() != seen:  # a new forward program: its backward is new too
             _warm_backward(vjp_fn, main)
     out = _merge(main, aux)
     tuple_out = isinstance(out, tuple)

@@ -528,12 +528,12 @@ class Optimizer:
         # each param's state tensors by key (`get`: a stateless SGD's state stays empty)
         keys, state_tensors = _state_tensors([self.state.get(p, {}) for p in params])
         args, static = self._update_call(group, params, [p.grad for p in params], keys, state_tensors, extra)
-        _background.drain(jitted(_map_single, static, True))  # its warm-up (`_warm_step`) may be compiling
+        if _background.pending():  # this program's warm-up (`_warm_step`) may be compiling: never compile it twice
+            _background.drain(jitted(_map_single, static, True))
         with no_grad():
             outs = apply(_map_single, args, static, name=type(self).__name__)
             for target, new in zip(list(params) + state_tensors, outs):
                 target._inplace_assign(new)
-
 
     def _update_call(self, group, params, grads, keys, state_tensors, extra) -> tuple[tuple, tuple]:
         """The arguments and static arguments of `_map_single` for one group's update."""
